@@ -1,0 +1,551 @@
+//! The engine: runs compiled rules over a project and returns, per file, the edits it would
+//! make, the places left for review and the reasons a file was skipped. It reads files; it
+//! never prints or writes.
+//!
+//! Per file, all rules run on one parse; their edits are merged in rule order, an edit that
+//! overlaps an earlier rule's edit waits for the next round, the merged edits are spliced in,
+//! and the result is parsed again. Rounds repeat until no rule has anything left to do (the
+//! fixed point). A result that does not parse, an overlap inside one rule's edits, or no
+//! fixed point after [`MAX_ROUNDS`] leaves the file unchanged and says why.
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use rayon::prelude::*;
+
+use crate::edit::{self, Edit};
+use crate::kinds::{FileContext, ProjectFacts, ScanFacts, Sink};
+use crate::rules::Rule;
+use crate::source::{self, Lang, LineIndex};
+use crate::walk::SourcePath;
+
+/// Files larger than this are reported and left alone.
+pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+/// Rounds of edits a file may take before the rules are declared in conflict.
+pub const MAX_ROUNDS: usize = 10;
+
+/// Engine settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Decide from a byte scan which rules can fire before parsing; off parses every file.
+    pub prefilter: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { prefilter: true }
+    }
+}
+
+/// One edit a rule made, placed in the original text and in the result.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub rule: Arc<str>,
+    /// Byte range in the original text.
+    pub original: Range<usize>,
+    /// Byte range of the replacement in the final text.
+    pub result: Range<usize>,
+}
+
+/// A place a rule would not edit, with the reason.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub rule: Arc<str>,
+    /// Byte range in the final text (the original text when nothing changed).
+    pub range: Range<usize>,
+    /// Byte offset of the same place in the original text.
+    pub original_offset: usize,
+    pub message: String,
+}
+
+/// Why a file was not processed, or processed but left unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Unreadable(String),
+    TooLarge(u64),
+    Binary,
+    NotUtf8,
+    /// The file itself does not parse; nothing was done to it.
+    Unparseable {
+        offset: usize,
+        message: String,
+    },
+    /// The rules' edits would produce text that does not parse.
+    BrokenResult {
+        rules: Vec<Arc<str>>,
+        message: String,
+    },
+    /// Edits that cannot be made together; the file is left unchanged.
+    Conflict {
+        rules: Vec<Arc<str>>,
+        offset: usize,
+        detail: String,
+    },
+}
+
+impl Problem {
+    /// Whether the file still holds work the rules wanted to do (as opposed to being skipped).
+    pub fn describe(&self) -> String {
+        match self {
+            Problem::Unreadable(e) => format!("could not be read: {e}"),
+            Problem::TooLarge(size) => format!(
+                "skipped: {size} bytes is over the {} MiB limit",
+                MAX_FILE_SIZE / 1024 / 1024
+            ),
+            Problem::Binary => "skipped: binary file".to_string(),
+            Problem::NotUtf8 => "skipped: not UTF-8".to_string(),
+            Problem::Unparseable { message, .. } => format!("skipped: does not parse: {message}"),
+            Problem::BrokenResult { rules, message } => format!(
+                "left unchanged: the edits of {} would not parse ({message})",
+                join_ids(rules)
+            ),
+            Problem::Conflict { rules, detail, .. } => {
+                format!(
+                    "left unchanged: conflicting edits from {} ({detail})",
+                    join_ids(rules)
+                )
+            }
+        }
+    }
+}
+
+fn join_ids(ids: &[Arc<str>]) -> String {
+    ids.iter()
+        .map(|id| id.as_ref())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What the engine did with one file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: SourcePath,
+    /// The text as read; kept only when there is something to show (changes, reviews, problems).
+    pub original: Option<String>,
+    /// The text after all rules; `None` when unchanged.
+    pub result: Option<String>,
+    pub changes: Vec<Change>,
+    pub reviews: Vec<Review>,
+    pub problem: Option<Problem>,
+}
+
+impl FileReport {
+    fn new(path: SourcePath) -> FileReport {
+        FileReport {
+            path,
+            original: None,
+            result: None,
+            changes: Vec::new(),
+            reviews: Vec::new(),
+            problem: None,
+        }
+    }
+
+    fn is_interesting(&self) -> bool {
+        self.result.is_some() || !self.reviews.is_empty() || self.problem.is_some()
+    }
+}
+
+/// The engine's answer for a whole project.
+#[derive(Debug, Default)]
+pub struct ProjectReport {
+    /// Files with changes, reviews or problems, sorted by path.
+    pub files: Vec<FileReport>,
+    /// Files looked at in all.
+    pub files_seen: usize,
+    /// Files parsed (the rest were ruled out by the byte scan).
+    pub files_parsed: usize,
+    /// Per-rule lines for the summary (e.g. which timeout applies after one is dropped).
+    pub notes: Vec<String>,
+}
+
+/// Runs `rules` over `files` of the project at `root`.
+pub fn run_project(
+    root: &Path,
+    files: &[SourcePath],
+    rules: &mut [Rule],
+    options: Options,
+) -> ProjectReport {
+    prepare_rules(root, files, rules, options);
+    let prefilter = Prefilter::new(rules, |rule| rule.imp.triggers());
+    let rules: &[Rule] = rules;
+    let results: Vec<(FileReport, bool)> = files
+        .par_iter()
+        .map(|path| process_file(path, rules, &prefilter, options))
+        .collect();
+    let files_seen = results.len();
+    let files_parsed = results.iter().filter(|(_, parsed)| *parsed).count();
+    let mut files: Vec<FileReport> = results
+        .into_iter()
+        .map(|(report, _)| report)
+        .filter(FileReport::is_interesting)
+        .collect();
+    files.sort_by(|a, b| a.path.rel.cmp(&b.path.rel));
+    let mut notes = Vec::new();
+    for rule in rules {
+        let count = files
+            .iter()
+            .flat_map(|f| &f.changes)
+            .filter(|c| c.rule == rule.id)
+            .count();
+        notes.extend(
+            rule.imp
+                .summary_notes(count)
+                .into_iter()
+                .map(|n| format!("{}: {n}", rule.id)),
+        );
+    }
+    ProjectReport {
+        files,
+        files_seen,
+        files_parsed,
+        notes,
+    }
+}
+
+/// Runs the rules' project-wide scan and hands each rule what it found.
+fn prepare_rules(root: &Path, files: &[SourcePath], rules: &mut [Rule], options: Options) {
+    let scanning: Vec<usize> = (0..rules.len())
+        .filter(|&i| !rules[i].imp.scan_triggers().is_empty())
+        .collect();
+    if scanning.is_empty() {
+        return;
+    }
+    let prefilter = Prefilter::new(rules, |rule| rule.imp.scan_triggers());
+    let rules_ref: &[Rule] = rules;
+    let mut found: Vec<(usize, String, ScanFacts)> = files
+        .par_iter()
+        .flat_map_iter(|path| {
+            let mut out = Vec::new();
+            let Ok(text) = read_source(&path.abs) else {
+                return out;
+            };
+            let wanted: Vec<usize> = if options.prefilter {
+                prefilter.matching_rules(text.as_bytes())
+            } else {
+                scanning.clone()
+            };
+            let wanted: Vec<usize> = wanted
+                .into_iter()
+                .filter(|i| scanning.contains(i))
+                .collect();
+            if wanted.is_empty() {
+                return out;
+            }
+            let Some(lang) = Lang::from_path(&path.rel) else {
+                return out;
+            };
+            let Ok(parsed) = source::parse(&text, lang) else {
+                return out;
+            };
+            let lines = LineIndex::new(&text);
+            let context = FileContext {
+                path: &path.rel,
+                text: &text,
+                parsed: &parsed,
+                lines: &lines,
+            };
+            for index in wanted {
+                if let Some(facts) = rules_ref[index].imp.scan(&context) {
+                    out.push((index, path.rel.clone(), facts));
+                }
+            }
+            out
+        })
+        .collect();
+    let all_paths: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
+    for index in scanning {
+        let mut scans = Vec::new();
+        let mut rest = Vec::new();
+        for entry in found.drain(..) {
+            if entry.0 == index {
+                scans.push((entry.1, entry.2));
+            } else {
+                rest.push(entry);
+            }
+        }
+        found = rest;
+        rules[index].imp.prepare(ProjectFacts {
+            root,
+            files: &all_paths,
+            scans,
+        });
+    }
+}
+
+/// Which rules a file's bytes could trigger.
+struct Prefilter {
+    automaton: Option<AhoCorasick>,
+    /// For each pattern of the automaton, the rules it triggers.
+    pattern_rules: Vec<Vec<usize>>,
+    /// Rules without triggers run on every file.
+    always: Vec<usize>,
+    rule_count: usize,
+}
+
+impl Prefilter {
+    fn new(rules: &[Rule], triggers_of: impl Fn(&Rule) -> Vec<String>) -> Prefilter {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            let triggers = triggers_of(rule);
+            if triggers.is_empty() {
+                always.push(index);
+            }
+            for trigger in triggers {
+                let key = trigger.to_ascii_lowercase();
+                match patterns.iter().position(|p| *p == key) {
+                    Some(at) => pattern_rules[at].push(index),
+                    None => {
+                        patterns.push(key);
+                        pattern_rules.push(vec![index]);
+                    }
+                }
+            }
+        }
+        let automaton = (!patterns.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                .expect("literal patterns always compile")
+        });
+        Prefilter {
+            automaton,
+            pattern_rules,
+            always,
+            rule_count: rules.len(),
+        }
+    }
+
+    fn matching_rules(&self, haystack: &[u8]) -> Vec<usize> {
+        let mut hit = vec![false; self.rule_count];
+        for &i in &self.always {
+            hit[i] = true;
+        }
+        if let Some(automaton) = &self.automaton {
+            for found in automaton.find_overlapping_iter(haystack) {
+                for &rule in &self.pattern_rules[found.pattern().as_usize()] {
+                    hit[rule] = true;
+                }
+            }
+        }
+        (0..self.rule_count).filter(|&i| hit[i]).collect()
+    }
+}
+
+fn read_source(path: &Path) -> Result<String, Problem> {
+    let metadata = std::fs::metadata(path).map_err(|e| Problem::Unreadable(e.to_string()))?;
+    if metadata.len() > MAX_FILE_SIZE {
+        return Err(Problem::TooLarge(metadata.len()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Problem::Unreadable(e.to_string()))?;
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err(Problem::Binary);
+    }
+    String::from_utf8(bytes).map_err(|_| Problem::NotUtf8)
+}
+
+/// Returns the file's report and whether it was parsed.
+fn process_file(
+    path: &SourcePath,
+    rules: &[Rule],
+    prefilter: &Prefilter,
+    options: Options,
+) -> (FileReport, bool) {
+    let mut report = FileReport::new(path.clone());
+    let text = match read_source(&path.abs) {
+        Ok(text) => text,
+        Err(problem) => {
+            report.problem = Some(problem);
+            return (report, false);
+        }
+    };
+    let candidates: Vec<&Rule> = if options.prefilter {
+        prefilter
+            .matching_rules(text.as_bytes())
+            .into_iter()
+            .map(|i| &rules[i])
+            .filter(|rule| rule.applies_to(&path.rel))
+            .collect()
+    } else {
+        rules
+            .iter()
+            .filter(|rule| rule.applies_to(&path.rel))
+            .collect()
+    };
+    if candidates.is_empty() && options.prefilter {
+        return (report, false);
+    }
+    let Some(lang) = Lang::from_path(&path.rel) else {
+        return (report, false);
+    };
+    let outcome = rewrite(&path.rel, &text, lang, &candidates);
+    report.changes = outcome.changes;
+    report.reviews = outcome.reviews;
+    report.problem = outcome.problem;
+    report.result = outcome.result;
+    if report.is_interesting() {
+        report.original = Some(text);
+    }
+    (report, true)
+}
+
+/// The result of running rules on one text.
+#[derive(Debug, Default)]
+pub struct Rewrite {
+    pub result: Option<String>,
+    pub changes: Vec<Change>,
+    pub reviews: Vec<Review>,
+    pub problem: Option<Problem>,
+}
+
+/// Runs `rules` on `text` to a fixed point. Public so that other commands (and tests) can
+/// rewrite text held in memory.
+pub fn rewrite(path: &str, text: &str, lang: Lang, rules: &[&Rule]) -> Rewrite {
+    let mut current = text.to_string();
+    let mut rounds: Vec<Vec<Edit>> = Vec::new();
+    let mut changes: Vec<Change> = Vec::new();
+    let mut last_rules: Vec<Arc<str>> = Vec::new();
+    for round in 0..=MAX_ROUNDS {
+        let parsed = match source::parse(&current, lang) {
+            Ok(parsed) => parsed,
+            Err(error) if round == 0 => {
+                return Rewrite {
+                    problem: Some(Problem::Unparseable {
+                        offset: error.offset,
+                        message: error.message,
+                    }),
+                    ..Rewrite::default()
+                };
+            }
+            Err(error) => {
+                let (line, column) = LineIndex::new(&current).line_col(&current, error.offset);
+                return Rewrite {
+                    problem: Some(Problem::BrokenResult {
+                        rules: last_rules,
+                        message: format!("{} at {line}:{column} of the result", error.message),
+                    }),
+                    ..Rewrite::default()
+                };
+            }
+        };
+        let lines = LineIndex::new(&current);
+        let context = FileContext {
+            path,
+            text: &current,
+            parsed: &parsed,
+            lines: &lines,
+        };
+        let mut proposed: Vec<Edit> = Vec::new();
+        let mut reviews: Vec<Review> = Vec::new();
+        for rule in rules {
+            let mut sink = Sink::default();
+            rule.imp.run(&context, &mut sink);
+            let mut edits: Vec<Edit> = sink
+                .edits
+                .into_iter()
+                .filter(|(range, replacement)| {
+                    current.get(range.clone()) != Some(replacement.as_str())
+                })
+                .map(|(range, replacement)| Edit {
+                    range,
+                    replacement,
+                    rule: rule.id.clone(),
+                })
+                .collect();
+            edit::sort_and_dedup(&mut edits);
+            if let Some(pair) = edits.windows(2).find(|w| w[0].overlaps(&w[1])) {
+                return conflict(
+                    vec![rule.id.clone()],
+                    pair[1].range.start,
+                    "one rule's edits overlap",
+                );
+            }
+            proposed.extend(edits);
+            reviews.extend(sink.reviews.into_iter().map(|(range, message)| Review {
+                rule: rule.id.clone(),
+                original_offset: map_back_through(&rounds, range.start),
+                range,
+                message,
+            }));
+        }
+        if proposed.is_empty() {
+            reviews.sort_by_key(|r| (r.range.start, r.rule.clone()));
+            reviews
+                .dedup_by(|a, b| a.range == b.range && a.rule == b.rule && a.message == b.message);
+            let result = (current != text).then_some(current);
+            if result.is_none() {
+                changes.clear();
+            }
+            return Rewrite {
+                result,
+                changes,
+                reviews,
+                problem: None,
+            };
+        }
+        if round == MAX_ROUNDS {
+            let mut ids: Vec<Arc<str>> = proposed.iter().map(|e| e.rule.clone()).collect();
+            ids.dedup();
+            return conflict(
+                ids,
+                map_back_through(&rounds, proposed[0].range.start),
+                "the rules keep changing each other's edits",
+            );
+        }
+        // Rule order decides: an edit overlapping one already accepted waits for the next round.
+        let mut accepted: Vec<Edit> = Vec::new();
+        for candidate in proposed {
+            if !accepted.iter().any(|e| e.overlaps(&candidate)) {
+                accepted.push(candidate);
+            }
+        }
+        edit::sort_and_dedup(&mut accepted);
+        let next = edit::apply(&current, &accepted);
+        for change in &mut changes {
+            change.result = edit::map_forward(change.result.start, &accepted)
+                ..edit::map_forward(change.result.end, &accepted);
+        }
+        let mut shift: isize = 0;
+        for e in &accepted {
+            let start = (e.range.start as isize + shift) as usize;
+            let original_start = map_back_through(&rounds, e.range.start);
+            let original_end = map_back_through(&rounds, e.range.end).max(original_start);
+            changes.push(Change {
+                rule: e.rule.clone(),
+                original: original_start..original_end,
+                result: start..start + e.replacement.len(),
+            });
+            shift += e.replacement.len() as isize - e.range.len() as isize;
+        }
+        last_rules = accepted.iter().map(|e| e.rule.clone()).collect();
+        last_rules.dedup();
+        rounds.push(accepted);
+        current = next;
+    }
+    unreachable!("the loop returns on its last round")
+}
+
+fn conflict(rules: Vec<Arc<str>>, offset: usize, detail: &str) -> Rewrite {
+    Rewrite {
+        problem: Some(Problem::Conflict {
+            rules,
+            offset,
+            detail: detail.to_string(),
+        }),
+        ..Rewrite::default()
+    }
+}
+
+/// Maps an offset of the current text back to the original, through every round so far.
+fn map_back_through(rounds: &[Vec<Edit>], mut offset: usize) -> usize {
+    for round in rounds.iter().rev() {
+        offset = edit::map_back(offset, round);
+    }
+    offset
+}

@@ -1,0 +1,11 @@
+//! pgshift: a codemod that removes the SQLite single-writer workarounds from a Next.js + Prisma
+//! TypeScript project moving to PostgreSQL. The library is the engine (parse, rules, edits);
+//! the binary adds the command line, printing and writing.
+
+pub mod edit;
+pub mod engine;
+pub mod kinds;
+pub mod patch;
+pub mod rules;
+pub mod source;
+pub mod walk;
