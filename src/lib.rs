@@ -9,3 +9,5 @@ pub mod patch;
 pub mod rules;
 pub mod source;
 pub mod walk;
+pub mod write;
+pub mod verify;

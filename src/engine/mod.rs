@@ -162,14 +162,17 @@ pub struct ProjectReport {
     pub notes: Vec<String>,
 }
 
-/// Runs `rules` over `files` of the project at `root`.
+/// Runs `rules` over `files` of the project at `root`. `project` is every source file of the
+/// project, for the rules' project-wide scan (imports, re-exports, client settings); it is
+/// usually the same list as `files`, but a check of a few files still needs the whole project.
 pub fn run_project(
     root: &Path,
+    project: &[SourcePath],
     files: &[SourcePath],
     rules: &mut [Rule],
     options: Options,
 ) -> ProjectReport {
-    prepare_rules(root, files, rules, options);
+    prepare_rules(root, project, rules, options);
     let prefilter = Prefilter::new(rules, |rule| rule.imp.triggers());
     let rules: &[Rule] = rules;
     let results: Vec<(FileReport, bool)> = files

@@ -1,16 +1,163 @@
-//! `call-argument`: being written.
+//! `call-argument`: a numeric argument of a method call changes from an expected old value to a
+//! new one — `results.slice(-100)` becomes `results.slice(-1000)`. Any other value is simply a
+//! different call and is left alone without a review.
 
-use super::{KindSpec, ParamError, RuleKind};
+use serde::Deserialize;
+use swc_ecma_ast::{CallExpr, Callee, Expr, ExprOrSpread, OptCall};
+use swc_ecma_visit::{Visit, VisitWith};
+
+use super::ast::{member_name, number_literal, number_value, range_of, unwrap};
+use super::{FileContext, KindSpec, ParamError, RuleKind, Sink};
 
 pub const SPEC: KindSpec = KindSpec {
     name: "call-argument",
-    summary: "being written",
+    summary: "change a numeric argument of a method call from its expected old value to a new one",
     compile,
 };
 
-fn compile(_de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, ParamError> {
-    Err(ParamError {
-        message: "this kind is being written".into(),
-        span: None,
-    })
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    /// The method name, matched on any object (`x.slice(…)`, `x?.slice(…)`).
+    method: String,
+    /// 0-based index of the argument.
+    #[serde(default)]
+    argument: usize,
+    /// The value the rule expects to find.
+    from: f64,
+    /// The value it writes.
+    to: f64,
+}
+
+struct CallArgument {
+    params: Params,
+}
+
+fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, ParamError> {
+    let params = Params::deserialize(de)?;
+    Ok(Box::new(CallArgument { params }))
+}
+
+impl RuleKind for CallArgument {
+    fn triggers(&self) -> Vec<String> {
+        vec![self.params.method.clone()]
+    }
+
+    fn run(&self, file: &FileContext, sink: &mut Sink) {
+        let mut finder = Finder {
+            params: &self.params,
+            sink,
+        };
+        file.parsed.program.visit_with(&mut finder);
+    }
+
+    fn describe(&self) -> Vec<(String, String)> {
+        vec![
+            ("method".into(), self.params.method.clone()),
+            ("argument".into(), self.params.argument.to_string()),
+            ("from".into(), number_literal(self.params.from)),
+            ("to".into(), number_literal(self.params.to)),
+        ]
+    }
+}
+
+struct Finder<'a> {
+    params: &'a Params,
+    sink: &'a mut Sink,
+}
+
+impl Finder<'_> {
+    fn call(&mut self, callee: &Expr, args: &[ExprOrSpread]) {
+        let Some((_, name)) = member_name(unwrap(callee)) else {
+            return;
+        };
+        if name != self.params.method {
+            return;
+        }
+        // A spread before or at the index makes the position unknowable.
+        if args
+            .iter()
+            .take(self.params.argument + 1)
+            .any(|a| a.spread.is_some())
+        {
+            return;
+        }
+        let Some(argument) = args.get(self.params.argument) else {
+            return;
+        };
+        if number_value(&argument.expr) == Some(self.params.from) {
+            self.sink
+                .replace(range_of(&*argument.expr), number_literal(self.params.to));
+        }
+    }
+}
+
+impl Visit for Finder<'_> {
+    fn visit_call_expr(&mut self, call: &CallExpr) {
+        if let Callee::Expr(callee) = &call.callee {
+            self.call(callee, &call.args);
+        }
+        call.visit_children_with(self);
+    }
+
+    // `x?.slice(…)` is an optional-chain call, not a `CallExpr`.
+    fn visit_opt_call(&mut self, call: &OptCall) {
+        self.call(&call.callee, &call.args);
+        call.visit_children_with(self);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::run_rule;
+
+    const RULE: &str = r#"
+[[rule]]
+id = "results-slice-100"
+kind = "call-argument"
+message = "keep the last 1000 results, not 100"
+method = "slice"
+argument = 0
+from = -100
+to = -1000
+"#;
+
+    #[test]
+    fn matching_slices_change() {
+        insta::assert_snapshot!(run_rule(
+            RULE,
+            "a.ts",
+            r#"this.results = this.results.slice(-100);
+const recent = job?.errors?.slice(-100);
+const same = list.slice(-100, undefined);
+const spaced = list.slice(- 100);
+const chained = a.b().slice(-100).map(String);
+"#
+        ));
+    }
+
+    #[test]
+    fn other_calls_are_left_alone() {
+        insta::assert_snapshot!(run_rule(
+            RULE,
+            "a.ts",
+            r#"const a = list.slice(-20);
+const b = slice(-100);
+const c = list.slice(0, -100);
+const d = list.splice(-100);
+const e = list.slice(...range);
+const f = list.slice(-1000);
+"#
+        ));
+    }
+
+    #[test]
+    fn another_argument_index() {
+        let rule = RULE.replace("argument = 0", "argument = 1");
+        insta::assert_snapshot!(run_rule(
+            &rule,
+            "a.ts",
+            "const a = list.slice(-100);\nconst b = list.slice(0, -100);\n"
+        ));
+    }
 }

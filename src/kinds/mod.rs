@@ -13,7 +13,9 @@ pub mod call_argument;
 pub mod call_option;
 pub mod delete_comments;
 pub mod rename;
+pub mod resolve;
 pub mod restore_await;
+pub mod scope;
 pub mod set_number;
 pub mod strip_checks;
 #[cfg(test)]

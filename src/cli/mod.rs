@@ -1,0 +1,187 @@
+//! Command-line definitions shared by the subcommands (one module each), colour, the error
+//! reporter and the exit codes.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use pgshift::engine::{self, Options, ProjectReport};
+use pgshift::rules::{self, Rule};
+use pgshift::walk::SourcePath;
+
+pub mod apply;
+pub mod check;
+pub mod diff;
+pub mod report;
+pub mod rules_cmd;
+pub mod verify;
+
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  clean: nothing to change (check), all edits applied (apply), diff printed (diff)
+  1  something is pending: findings (check), review places or skipped files left (apply),
+     changes pending (diff --exit-code), a failed verdict (verify)
+  2  error: bad arguments, a bad rule file, a write that failed, verify could not run
+
+Colour: --color auto (default) colours a terminal only; NO_COLOR turns it off.";
+
+/// Remove the SQLite single-writer workarounds from a Next.js + Prisma project moving to
+/// PostgreSQL, and keep them from coming back.
+#[derive(Debug, Parser)]
+#[command(name = "pgshift", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// When to colour output.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show, as a patch, what `apply` would change (nothing is written).
+    Diff(diff::DiffArgs),
+    /// Make the Stage 5 edits (the same ones `diff` shows).
+    Apply(apply::ApplyArgs),
+    /// Fail while any workaround is present: for pre-commit hooks and CI.
+    Check(check::CheckArgs),
+    /// List the rules, or show one with its parameters.
+    Rules(rules_cmd::RulesArgs),
+    /// Check on a real PostgreSQL server that the new settings hold.
+    Verify(verify::VerifyArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Settings every subcommand shares, decided once.
+#[derive(Debug, Clone, Copy)]
+pub struct Global {
+    pub color_stdout: bool,
+    pub color_stderr: bool,
+    /// Whether stderr is a terminal (for progress bars).
+    pub stderr_is_terminal: bool,
+}
+
+impl Global {
+    pub fn new(when: ColorWhen) -> Global {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let decide = |terminal: bool| match when {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => terminal && !no_color,
+        };
+        let stderr_is_terminal = std::io::stderr().is_terminal();
+        Global {
+            color_stdout: decide(std::io::stdout().is_terminal()),
+            color_stderr: decide(stderr_is_terminal),
+            stderr_is_terminal,
+        }
+    }
+}
+
+/// Rule selection, shared by diff, apply and check.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RuleArgs {
+    /// Add the rules of this TOML file (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rule_files: Vec<PathBuf>,
+    /// Leave out the built-in Stage 5 pack.
+    #[arg(long)]
+    pub no_default_rules: bool,
+    /// Parse every file instead of only those whose bytes could trigger a rule.
+    #[arg(long)]
+    pub no_prefilter: bool,
+}
+
+impl RuleArgs {
+    pub fn load(&self) -> anyhow::Result<Vec<Rule>> {
+        let mut all = Vec::new();
+        if !self.no_default_rules {
+            let (name, text) = rules::BUILTIN_STAGE5;
+            all.extend(rules::load_pack(name, text)?);
+        }
+        for file in &self.rule_files {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read rule file {}", file.display()))?;
+            all.extend(rules::load_pack(&file.display().to_string(), &text)?);
+        }
+        if all.is_empty() {
+            anyhow::bail!("no rules: --no-default-rules needs at least one --rules FILE");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for rule in &all {
+            if !seen.insert(rule.id.clone()) {
+                anyhow::bail!(
+                    "rule id `{}` ({}) is defined in more than one pack; rename one",
+                    rule.id,
+                    rule.origin
+                );
+            }
+        }
+        Ok(all)
+    }
+
+    pub fn options(&self) -> Options {
+        Options {
+            prefilter: !self.no_prefilter,
+        }
+    }
+}
+
+/// Walks `root` and runs the rules over every source file.
+pub fn run_on_root(root: &Path, rule_args: &RuleArgs) -> anyhow::Result<(ProjectReport, Vec<Rule>)> {
+    if !root.is_dir() {
+        anyhow::bail!("{} is not a directory; pass the project root", root.display());
+    }
+    let mut rules = rule_args.load()?;
+    let files: Vec<SourcePath> = pgshift::walk::walk(root);
+    let report = engine::run_project(root, &files, &files, &mut rules, rule_args.options());
+    Ok((report, rules))
+}
+
+pub fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Diff(args) => diff::run(args, global),
+        Command::Apply(args) => apply::run(args, global),
+        Command::Check(args) => check::run(args, global),
+        Command::Rules(args) => rules_cmd::run(args, global),
+        Command::Verify(args) => verify::run(args, global),
+    }
+}
+
+/// A closed pipe (`pgshift diff | head`) ends output early; that is not an error.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The one error reporter: the error, its causes, and a hint for the next step where known.
+pub fn report_error(error: &anyhow::Error, global: &Global) {
+    let style = if global.color_stderr {
+        anstyle::AnsiColor::Red.on_default().bold()
+    } else {
+        anstyle::Style::new()
+    };
+    let mut message = format!("{style}error:{style:#} {error}");
+    for cause in error.chain().skip(1) {
+        message.push_str(&format!("\n  caused by: {cause}"));
+    }
+    if error.chain().any(|c| c.downcast_ref::<rules::RuleFileError>().is_some()) {
+        message.push_str("\n  hint: `pgshift rules` lists the kinds; README.md shows each kind's keys");
+    }
+    eprintln!("{message}");
+}

@@ -1,0 +1,259 @@
+//! Turning the engine's report into findings and summaries for people (`path:line:col`
+//! lines with the source line and a caret) and for machines (JSON, GitHub annotations).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use pgshift::engine::{FileReport, Problem, ProjectReport};
+use pgshift::rules::Rule;
+use pgshift::source::LineIndex;
+use serde::Serialize;
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingKind {
+    /// A rule would change the code here.
+    Change,
+    /// A rule would not edit this place; a person must look.
+    Review,
+    /// The file could not be checked.
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub rule: String,
+    pub kind: FindingKind,
+    pub message: String,
+    #[serde(skip)]
+    pub source_line: Option<String>,
+}
+
+/// Which text positions refer to: the file as it was read, or as `apply` left it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Positions {
+    Original,
+    Result,
+}
+
+/// Every finding of a report, in path and position order.
+pub fn findings(
+    report: &ProjectReport,
+    rules: &[Rule],
+    positions: Positions,
+    display: &dyn Fn(&FileReport) -> String,
+) -> Vec<Finding> {
+    let message_of = |id: &str| rules.iter().find(|r| &*r.id == id).map(|r| r.message.clone()).unwrap_or_default();
+    let mut out = Vec::new();
+    for file in &report.files {
+        let path = display(file);
+        let original = file.original.as_deref().unwrap_or("");
+        let shown = match positions {
+            Positions::Result => file.result.as_deref().unwrap_or(original),
+            Positions::Original => original,
+        };
+        let lines = LineIndex::new(shown);
+        let at = |offset: usize| {
+            let (line, column) = lines.line_col(shown, offset);
+            let source = shown.get(lines.line_range(shown, line - 1)).map(str::to_string);
+            (line, column, source)
+        };
+        if let Some(problem) = &file.problem {
+            let offset = match problem {
+                Problem::Unparseable { offset, .. } | Problem::Conflict { offset, .. } => Some(*offset),
+                _ => None,
+            };
+            let (line, column, source_line) = match offset {
+                Some(offset) if !original.is_empty() => {
+                    let lines = LineIndex::new(original);
+                    let (l, c) = lines.line_col(original, offset);
+                    (l, c, original.get(lines.line_range(original, l - 1)).map(str::to_string))
+                }
+                _ => (1, 1, None),
+            };
+            out.push(Finding {
+                path: path.clone(),
+                line,
+                column,
+                rule: "pgshift".into(),
+                kind: FindingKind::Error,
+                message: problem.describe(),
+                source_line,
+            });
+        }
+        if positions == Positions::Original {
+            for change in &file.changes {
+                let (line, column, source_line) = at(change.original.start);
+                out.push(Finding {
+                    path: path.clone(),
+                    line,
+                    column,
+                    rule: change.rule.to_string(),
+                    kind: FindingKind::Change,
+                    message: message_of(&change.rule),
+                    source_line,
+                });
+            }
+        }
+        for review in &file.reviews {
+            let offset = match positions {
+                Positions::Original => review.original_offset,
+                Positions::Result => review.range.start,
+            };
+            let (line, column, source_line) = at(offset);
+            out.push(Finding {
+                path: path.clone(),
+                line,
+                column,
+                rule: review.rule.to_string(),
+                kind: FindingKind::Review,
+                message: review.message.clone(),
+                source_line,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule)));
+    out.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.column == b.column && a.rule == b.rule && a.message == b.message);
+    out
+}
+
+/// `path:line:col: [rule] message`, the source line and a caret under the column.
+pub fn human(findings: &[Finding], color: bool) -> String {
+    use anstyle::{AnsiColor, Style};
+    let (bold, rule_style, caret, gutter) = if color {
+        (
+            Style::new().bold(),
+            AnsiColor::Magenta.on_default(),
+            AnsiColor::Yellow.on_default().bold(),
+            AnsiColor::Blue.on_default(),
+        )
+    } else {
+        Default::default()
+    };
+    let mut out = String::new();
+    for f in findings {
+        let tag = match f.kind {
+            FindingKind::Change => "",
+            FindingKind::Review => "review: ",
+            FindingKind::Error => "error: ",
+        };
+        let _ = writeln!(
+            out,
+            "{bold}{}:{}:{}:{bold:#} {rule_style}[{}]{rule_style:#} {tag}{}",
+            f.path, f.line, f.column, f.rule, f.message
+        );
+        if let Some(source) = &f.source_line {
+            let number = f.line.to_string();
+            let pad = " ".repeat(number.len());
+            let source = source.trim_start_matches('\u{feff}');
+            let before: String = source
+                .chars()
+                .take(f.column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let _ = writeln!(out, "{gutter}{number} |{gutter:#} {source}");
+            let _ = writeln!(out, "{gutter}{pad} |{gutter:#} {before}{caret}^{caret:#}");
+        }
+    }
+    out
+}
+
+/// GitHub workflow commands, one per finding.
+pub fn github(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let level = match f.kind {
+            FindingKind::Change | FindingKind::Error => "error",
+            FindingKind::Review => "warning",
+        };
+        let _ = writeln!(
+            out,
+            "::{level} file={},line={},col={},title={}::{}",
+            escape_property(&f.path),
+            f.line,
+            f.column,
+            escape_property(&format!("pgshift {}", f.rule)),
+            escape_data(&f.message)
+        );
+    }
+    out
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The run summary for diff and apply (stderr).
+pub fn summary(report: &ProjectReport, rules: &[Rule], applied: bool, reviews: &[Finding], color: bool) -> String {
+    let bold = if color { anstyle::Style::new().bold() } else { anstyle::Style::new() };
+    let changed: Vec<&FileReport> = report.files.iter().filter(|f| f.result.is_some()).collect();
+    let edits: usize = changed.iter().map(|f| f.changes.len()).sum();
+    let skipped: Vec<&FileReport> = report.files.iter().filter(|f| f.problem.is_some()).collect();
+    let verb = if applied { "changed" } else { "would change" };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{bold}pgshift:{bold:#} {} {verb} ({edits} edits), {} to review, {} not processed; {} files seen, {} parsed",
+        plural(changed.len(), "file"),
+        plural(reviews.len(), "place"),
+        plural(skipped.len(), "file"),
+        report.files_seen,
+        report.files_parsed
+    );
+    let mut per_rule: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    for file in &changed {
+        let mut counted = Vec::new();
+        for change in &file.changes {
+            if let Some(index) = rules.iter().position(|r| r.id == change.rule) {
+                let entry = per_rule.entry(index).or_default();
+                entry.0 += 1;
+                if !counted.contains(&index) {
+                    counted.push(index);
+                    entry.1 += 1;
+                }
+            }
+        }
+    }
+    let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    for (index, (edit_count, file_count)) in &per_rule {
+        let _ = writeln!(
+            out,
+            "  {:width$}  {} in {}",
+            rules[*index].id,
+            plural(*edit_count, "edit"),
+            plural(*file_count, "file")
+        );
+    }
+    if !reviews.is_empty() {
+        let _ = writeln!(out, "{bold}needs review{bold:#} (not edited):");
+        for f in reviews {
+            let _ = writeln!(out, "  {}:{}:{}: [{}] {}", f.path, f.line, f.column, f.rule, f.message);
+        }
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "{bold}not processed:{bold:#}");
+        for f in skipped {
+            let problem = f.problem.as_ref().map(Problem::describe).unwrap_or_default();
+            let _ = writeln!(out, "  {}: {problem}", f.path.rel);
+        }
+    }
+    if !report.notes.is_empty() {
+        let _ = writeln!(out, "{bold}notes:{bold:#}");
+        for note in &report.notes {
+            let _ = writeln!(out, "  {note}");
+        }
+    }
+    out
+}
+
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}

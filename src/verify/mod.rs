@@ -1,0 +1,1 @@
+//! `pgshift verify`: being written.
