@@ -8,6 +8,6 @@ pub mod kinds;
 pub mod patch;
 pub mod rules;
 pub mod source;
+pub mod verify;
 pub mod walk;
 pub mod write;
-pub mod verify;

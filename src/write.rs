@@ -20,7 +20,10 @@ pub fn write_atomically(path: &Path, expected: &str, contents: &str) -> Result<(
         return Err(WriteError::ChangedOnDisk);
     }
     let permissions = std::fs::metadata(path)?.permissions();
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut temp = tempfile::Builder::new()
         .prefix(".pgshift-")
         .suffix(".tmp")
@@ -54,7 +57,11 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o640);
         }
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 
     #[test]
@@ -62,7 +69,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.ts");
         std::fs::write(&path, "edited by someone").unwrap();
-        assert!(matches!(write_atomically(&path, "old", "new"), Err(WriteError::ChangedOnDisk)));
+        assert!(matches!(
+            write_atomically(&path, "old", "new"),
+            Err(WriteError::ChangedOnDisk)
+        ));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "edited by someone");
     }
 }

@@ -23,7 +23,9 @@ pub fn run(args: ApplyArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let (project, rules) = super::run_on_root(&args.root, &args.rules)?;
     let mut failed = Vec::new();
     for file in &project.files {
-        let (Some(original), Some(result)) = (&file.original, &file.result) else { continue };
+        let (Some(original), Some(result)) = (&file.original, &file.result) else {
+            continue;
+        };
         if let Err(error) = write_atomically(&file.path.abs, original, result)
             .with_context(|| format!("could not write {}", file.path.rel))
         {
@@ -31,11 +33,15 @@ pub fn run(args: ApplyArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     let display = |file: &FileReport| file.path.rel.clone();
-    let reviews: Vec<report::Finding> = report::findings(&project, &rules, Positions::Result, &display)
-        .into_iter()
-        .filter(|f| f.kind == FindingKind::Review)
-        .collect();
-    eprint!("{}", report::summary(&project, &rules, true, &reviews, global.color_stderr));
+    let reviews: Vec<report::Finding> =
+        report::findings(&project, &rules, Positions::Result, &display)
+            .into_iter()
+            .filter(|f| f.kind == FindingKind::Review)
+            .collect();
+    eprint!(
+        "{}",
+        report::summary(&project, &rules, true, &reviews, global.color_stderr)
+    );
     for error in &failed {
         super::report_error(error, global);
     }

@@ -35,14 +35,21 @@ pub enum CheckFormat {
 }
 
 pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let root = match &args.root {
         Some(root) => root.clone(),
         None if paths.len() == 1 && paths[0].is_dir() => paths[0].clone(),
         None => PathBuf::from("."),
     };
     if !root.is_dir() {
-        anyhow::bail!("{} is not a directory; --root takes the project root", root.display());
+        anyhow::bail!(
+            "{} is not a directory; --root takes the project root",
+            root.display()
+        );
     }
     let root_abs = std::fs::canonicalize(&root)?;
     let mut rules = args.rules.load()?;
@@ -55,11 +62,20 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
         if path.is_dir() {
             let dir_abs = std::fs::canonicalize(path)?;
             for file in walk(path) {
-                let Some(rel) = std::fs::canonicalize(&file.abs).ok().and_then(|abs| relative(&root_abs, &abs)) else {
-                    findings.push(outside(&format!("{}/{}", given.trim_end_matches('/'), file.rel)));
+                let Some(rel) = std::fs::canonicalize(&file.abs)
+                    .ok()
+                    .and_then(|abs| relative(&root_abs, &abs))
+                else {
+                    findings.push(outside(&format!(
+                        "{}/{}",
+                        given.trim_end_matches('/'),
+                        file.rel
+                    )));
                     continue;
                 };
-                let shown = if dir_abs == std::fs::canonicalize(".").unwrap_or_default() && (given == "." || given == "./") {
+                let shown = if dir_abs == std::fs::canonicalize(".").unwrap_or_default()
+                    && (given == "." || given == "./")
+                {
                     file.rel.clone()
                 } else {
                     format!("{}/{}", given.trim_end_matches('/'), file.rel)
@@ -72,20 +88,40 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
         } else if !path.exists() {
             findings.push(error_finding(&given, "file not found"));
         } else {
-            let Some(rel) = std::fs::canonicalize(path).ok().and_then(|abs| relative(&root_abs, &abs)) else {
+            let Some(rel) = std::fs::canonicalize(path)
+                .ok()
+                .and_then(|abs| relative(&root_abs, &abs))
+            else {
                 findings.push(outside(&given));
                 continue;
             };
             display.insert(path.clone(), given);
-            files.push(SourcePath { rel, abs: path.clone() });
+            files.push(SourcePath {
+                rel,
+                abs: path.clone(),
+            });
         }
     }
     files.sort();
     files.dedup_by(|a, b| a.rel == b.rel);
-    let project = if args.paths.len() == 1 && path_eq(&paths[0], &root) { files.clone() } else { walk(&root) };
+    let project = if args.paths.len() == 1 && path_eq(&paths[0], &root) {
+        files.clone()
+    } else {
+        walk(&root)
+    };
     let report = engine::run_project(&root, &project, &files, &mut rules, args.rules.options());
-    let shown = |file: &FileReport| display.get(&file.path.abs).cloned().unwrap_or_else(|| file.path.rel.clone());
-    findings.extend(report::findings(&report, &rules, Positions::Original, &shown));
+    let shown = |file: &FileReport| {
+        display
+            .get(&file.path.abs)
+            .cloned()
+            .unwrap_or_else(|| file.path.rel.clone())
+    };
+    findings.extend(report::findings(
+        &report,
+        &rules,
+        Positions::Original,
+        &shown,
+    ));
 
     let text = match args.format {
         CheckFormat::Human => {
@@ -107,7 +143,11 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
-    Ok(ExitCode::from(if findings.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS }))
+    Ok(ExitCode::from(if findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }))
 }
 
 fn path_eq(a: &Path, b: &Path) -> bool {

@@ -60,15 +60,30 @@ pub fn run(args: DiffArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let (project, rules) = super::run_on_root(&args.root, &args.rules)?;
     let display = |file: &FileReport| file.path.rel.clone();
     let all = report::findings(&project, &rules, Positions::Original, &display);
-    let not_changes: Vec<report::Finding> = all.into_iter().filter(|f| f.kind != FindingKind::Change).collect();
-    let reviews: Vec<report::Finding> = not_changes.iter().filter(|f| f.kind == FindingKind::Review).cloned().collect();
+    let not_changes: Vec<report::Finding> = all
+        .into_iter()
+        .filter(|f| f.kind != FindingKind::Change)
+        .collect();
+    let reviews: Vec<report::Finding> = not_changes
+        .iter()
+        .filter(|f| f.kind == FindingKind::Review)
+        .cloned()
+        .collect();
     let mut stdout = std::io::stdout().lock();
     match args.format {
         DiffFormat::Patch => {
-            let style = if global.color_stdout { DiffStyle::colored() } else { DiffStyle::default() };
+            let style = if global.color_stdout {
+                DiffStyle::colored()
+            } else {
+                DiffStyle::default()
+            };
             for file in &project.files {
-                let (Some(original), Some(result)) = (&file.original, &file.result) else { continue };
-                stdout.write_all(file_diff(&file.path.rel, original, result, &file.changes, style).as_bytes())?;
+                let (Some(original), Some(result)) = (&file.original, &file.result) else {
+                    continue;
+                };
+                stdout.write_all(
+                    file_diff(&file.path.rel, original, result, &file.changes, style).as_bytes(),
+                )?;
             }
         }
         DiffFormat::Json => {
@@ -108,7 +123,17 @@ pub fn run(args: DiffArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     stdout.flush()?;
-    eprint!("{}", report::summary(&project, &rules, false, &reviews, global.color_stderr));
-    let pending = project.files.iter().any(|f| f.result.is_some() || f.problem.is_some());
-    Ok(ExitCode::from(if args.exit_code && pending { EXIT_FINDINGS } else { EXIT_CLEAN }))
+    eprint!(
+        "{}",
+        report::summary(&project, &rules, false, &reviews, global.color_stderr)
+    );
+    let pending = project
+        .files
+        .iter()
+        .any(|f| f.result.is_some() || f.problem.is_some());
+    Ok(ExitCode::from(if args.exit_code && pending {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }))
 }

@@ -140,9 +140,15 @@ impl RuleArgs {
 }
 
 /// Walks `root` and runs the rules over every source file.
-pub fn run_on_root(root: &Path, rule_args: &RuleArgs) -> anyhow::Result<(ProjectReport, Vec<Rule>)> {
+pub fn run_on_root(
+    root: &Path,
+    rule_args: &RuleArgs,
+) -> anyhow::Result<(ProjectReport, Vec<Rule>)> {
     if !root.is_dir() {
-        anyhow::bail!("{} is not a directory; pass the project root", root.display());
+        anyhow::bail!(
+            "{} is not a directory; pass the project root",
+            root.display()
+        );
     }
     let mut rules = rule_args.load()?;
     let files: Vec<SourcePath> = pgshift::walk::walk(root);
@@ -180,8 +186,13 @@ pub fn report_error(error: &anyhow::Error, global: &Global) {
     for cause in error.chain().skip(1) {
         message.push_str(&format!("\n  caused by: {cause}"));
     }
-    if error.chain().any(|c| c.downcast_ref::<rules::RuleFileError>().is_some()) {
-        message.push_str("\n  hint: `pgshift rules` lists the kinds; README.md shows each kind's keys");
+    if error
+        .chain()
+        .any(|c| c.downcast_ref::<rules::RuleFileError>().is_some())
+    {
+        message.push_str(
+            "\n  hint: `pgshift rules` lists the kinds; README.md shows each kind's keys",
+        );
     }
     eprintln!("{message}");
 }

@@ -47,7 +47,13 @@ pub fn findings(
     positions: Positions,
     display: &dyn Fn(&FileReport) -> String,
 ) -> Vec<Finding> {
-    let message_of = |id: &str| rules.iter().find(|r| &*r.id == id).map(|r| r.message.clone()).unwrap_or_default();
+    let message_of = |id: &str| {
+        rules
+            .iter()
+            .find(|r| &*r.id == id)
+            .map(|r| r.message.clone())
+            .unwrap_or_default()
+    };
     let mut out = Vec::new();
     for file in &report.files {
         let path = display(file);
@@ -59,19 +65,29 @@ pub fn findings(
         let lines = LineIndex::new(shown);
         let at = |offset: usize| {
             let (line, column) = lines.line_col(shown, offset);
-            let source = shown.get(lines.line_range(shown, line - 1)).map(str::to_string);
+            let source = shown
+                .get(lines.line_range(shown, line - 1))
+                .map(str::to_string);
             (line, column, source)
         };
         if let Some(problem) = &file.problem {
             let offset = match problem {
-                Problem::Unparseable { offset, .. } | Problem::Conflict { offset, .. } => Some(*offset),
+                Problem::Unparseable { offset, .. } | Problem::Conflict { offset, .. } => {
+                    Some(*offset)
+                }
                 _ => None,
             };
             let (line, column, source_line) = match offset {
                 Some(offset) if !original.is_empty() => {
                     let lines = LineIndex::new(original);
                     let (l, c) = lines.line_col(original, offset);
-                    (l, c, original.get(lines.line_range(original, l - 1)).map(str::to_string))
+                    (
+                        l,
+                        c,
+                        original
+                            .get(lines.line_range(original, l - 1))
+                            .map(str::to_string),
+                    )
                 }
                 _ => (1, 1, None),
             };
@@ -116,8 +132,16 @@ pub fn findings(
             });
         }
     }
-    out.sort_by(|a, b| (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule)));
-    out.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.column == b.column && a.rule == b.rule && a.message == b.message);
+    out.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
+    });
+    out.dedup_by(|a, b| {
+        a.path == b.path
+            && a.line == b.line
+            && a.column == b.column
+            && a.rule == b.rule
+            && a.message == b.message
+    });
     out
 }
 
@@ -184,7 +208,9 @@ pub fn github(findings: &[Finding]) -> String {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -192,11 +218,25 @@ fn escape_property(s: &str) -> String {
 }
 
 /// The run summary for diff and apply (stderr).
-pub fn summary(report: &ProjectReport, rules: &[Rule], applied: bool, reviews: &[Finding], color: bool) -> String {
-    let bold = if color { anstyle::Style::new().bold() } else { anstyle::Style::new() };
+pub fn summary(
+    report: &ProjectReport,
+    rules: &[Rule],
+    applied: bool,
+    reviews: &[Finding],
+    color: bool,
+) -> String {
+    let bold = if color {
+        anstyle::Style::new().bold()
+    } else {
+        anstyle::Style::new()
+    };
     let changed: Vec<&FileReport> = report.files.iter().filter(|f| f.result.is_some()).collect();
     let edits: usize = changed.iter().map(|f| f.changes.len()).sum();
-    let skipped: Vec<&FileReport> = report.files.iter().filter(|f| f.problem.is_some()).collect();
+    let skipped: Vec<&FileReport> = report
+        .files
+        .iter()
+        .filter(|f| f.problem.is_some())
+        .collect();
     let verb = if applied { "changed" } else { "would change" };
     let mut out = String::new();
     let _ = writeln!(
@@ -235,13 +275,21 @@ pub fn summary(report: &ProjectReport, rules: &[Rule], applied: bool, reviews: &
     if !reviews.is_empty() {
         let _ = writeln!(out, "{bold}needs review{bold:#} (not edited):");
         for f in reviews {
-            let _ = writeln!(out, "  {}:{}:{}: [{}] {}", f.path, f.line, f.column, f.rule, f.message);
+            let _ = writeln!(
+                out,
+                "  {}:{}:{}: [{}] {}",
+                f.path, f.line, f.column, f.rule, f.message
+            );
         }
     }
     if !skipped.is_empty() {
         let _ = writeln!(out, "{bold}not processed:{bold:#}");
         for f in skipped {
-            let problem = f.problem.as_ref().map(Problem::describe).unwrap_or_default();
+            let problem = f
+                .problem
+                .as_ref()
+                .map(Problem::describe)
+                .unwrap_or_default();
             let _ = writeln!(out, "  {}: {problem}", f.path.rel);
         }
     }
@@ -255,5 +303,9 @@ pub fn summary(report: &ProjectReport, rules: &[Rule], applied: bool, reviews: &
 }
 
 pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

@@ -35,7 +35,11 @@ pub fn run(args: RulesArgs, _global: &Global) -> anyhow::Result<ExitCode> {
             let id_width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let kind_width = rules.iter().map(|r| r.kind.len()).max().unwrap_or(0);
             for rule in &rules {
-                let files = if rule.files.is_empty() { "all files".to_string() } else { rule.files.join(", ") };
+                let files = if rule.files.is_empty() {
+                    "all files".to_string()
+                } else {
+                    rule.files.join(", ")
+                };
                 out.push_str(&format!(
                     "{:id_width$}  {:kind_width$}  {files}\n{:id_width$}  {:kind_width$}  {}\n",
                     rule.id, rule.kind, "", "", rule.message
@@ -48,8 +52,15 @@ pub fn run(args: RulesArgs, _global: &Global) -> anyhow::Result<ExitCode> {
                 let ids: Vec<&str> = rules.iter().map(|r| &*r.id).collect();
                 anyhow::bail!("no rule `{id}`; rules: {}", ids.join(", "));
             };
-            out.push_str(&format!("id       {}\nkind     {}\nfrom     {}\nmessage  {}\n", rule.id, rule.kind, rule.origin, rule.message));
-            let files = if rule.files.is_empty() { "(all files)".to_string() } else { rule.files.join(", ") };
+            out.push_str(&format!(
+                "id       {}\nkind     {}\nfrom     {}\nmessage  {}\n",
+                rule.id, rule.kind, rule.origin, rule.message
+            ));
+            let files = if rule.files.is_empty() {
+                "(all files)".to_string()
+            } else {
+                rule.files.join(", ")
+            };
             out.push_str(&format!("files    {files}\n"));
             if !rule.exclude.is_empty() {
                 out.push_str(&format!("exclude  {}\n", rule.exclude.join(", ")));

@@ -520,8 +520,8 @@ await prisma.$transaction(work, { ...defaults, timeout: 10000 });
             "a.ts",
             r#"await prisma.$transaction(work, { timeout: 10000 });
 await prisma.$transaction(work, { maxWait: 5000, timeout: 10000 as number });
-await prisma.$transaction(work, { timeout: 60000 });
 await prisma.$transaction(work, { timeout: 15000 });
+await prisma.$transaction(work, { maxWait: 1000, timeout: 60000 });
 "#
         ));
     }

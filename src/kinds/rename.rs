@@ -51,12 +51,17 @@ struct Rename {
 #[derive(Default)]
 struct Project {
     resolver: Resolver,
+    /// Modules that export the old name.
     exporting: HashSet<String>,
+    /// Modules that export the new name (a project part-way through, or already renamed).
+    exporting_new: HashSet<String>,
 }
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+    chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
         && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
 }
 
@@ -64,11 +69,17 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
     let params = Params::deserialize(de)?;
     for name in [&params.from, &params.to] {
         if !is_identifier(name.get_ref()) {
-            return Err(ParamError::at(format!("`{}` is not an identifier", name.get_ref()), name.span()));
+            return Err(ParamError::at(
+                format!("`{}` is not an identifier", name.get_ref()),
+                name.span(),
+            ));
         }
     }
     if params.from.get_ref() == params.to.get_ref() {
-        return Err(ParamError::at("`from` and `to` are the same name", params.to.span()));
+        return Err(ParamError::at(
+            "`from` and `to` are the same name",
+            params.to.span(),
+        ));
     }
     let declared_in = if params.declared_in.is_empty() {
         None
@@ -76,15 +87,30 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
         let mut builder = GlobSetBuilder::new();
         for glob in &params.declared_in {
             let pattern = glob.get_ref();
-            let pattern = if pattern.contains('/') { pattern.clone() } else { format!("**/{pattern}") };
-            builder.add(Glob::new(&pattern).map_err(|e| ParamError::at(format!("bad glob: {e}"), glob.span()))?);
+            let pattern = if pattern.contains('/') {
+                pattern.clone()
+            } else {
+                format!("**/{pattern}")
+            };
+            builder.add(
+                Glob::new(&pattern)
+                    .map_err(|e| ParamError::at(format!("bad glob: {e}"), glob.span()))?,
+            );
         }
-        Some(builder.build().map_err(|e| ParamError::at(e.to_string(), params.declared_in[0].span()))?)
+        Some(
+            builder
+                .build()
+                .map_err(|e| ParamError::at(e.to_string(), params.declared_in[0].span()))?,
+        )
     };
     Ok(Box::new(Rename {
         from: params.from.get_ref().clone(),
         to: params.to.get_ref().clone(),
-        declared_in_patterns: params.declared_in.iter().map(|g| g.get_ref().clone()).collect(),
+        declared_in_patterns: params
+            .declared_in
+            .iter()
+            .map(|g| g.get_ref().clone())
+            .collect(),
         declared_in,
         project: Project::default(),
     }))
@@ -106,11 +132,12 @@ struct ModuleFacts {
 
 impl Rename {
     fn declared_here(&self, path: &str) -> bool {
-        self.declared_in.as_ref().is_none_or(|set| set.is_match(path))
+        self.declared_in
+            .as_ref()
+            .is_none_or(|set| set.is_match(path))
     }
 
-    fn facts(&self, module: &Module) -> ModuleFacts {
-        let name = self.from.as_str();
+    fn facts(&self, module: &Module, name: &str) -> ModuleFacts {
         let mut facts = ModuleFacts::default();
         let mut imported_from: HashMap<String, String> = HashMap::new();
         let mut local_exports: Vec<String> = Vec::new();
@@ -123,7 +150,8 @@ impl Rename {
                             && imported_name(named) == name
                         {
                             facts.imports.push(str_value(&import.src));
-                            imported_from.insert(named.local.sym.to_string(), str_value(&import.src));
+                            imported_from
+                                .insert(named.local.sym.to_string(), str_value(&import.src));
                         }
                         if let ImportSpecifier::Namespace(_) = specifier {
                             facts.imports.push(str_value(&import.src));
@@ -139,7 +167,9 @@ impl Rename {
                 }
                 ModuleItem::ModuleDecl(ModuleDecl::ExportNamed(export)) => {
                     for specifier in &export.specifiers {
-                        let ExportSpecifier::Named(named) = specifier else { continue };
+                        let ExportSpecifier::Named(named) = specifier else {
+                            continue;
+                        };
                         let orig = export_name(&named.orig);
                         let exported = named.exported.as_ref().map_or(orig.clone(), export_name);
                         match &export.src {
@@ -156,7 +186,9 @@ impl Rename {
                         }
                     }
                 }
-                ModuleItem::ModuleDecl(ModuleDecl::ExportAll(all)) => facts.stars.push(str_value(&all.src)),
+                ModuleItem::ModuleDecl(ModuleDecl::ExportAll(all)) => {
+                    facts.stars.push(str_value(&all.src))
+                }
                 ModuleItem::Stmt(Stmt::Decl(decl)) => {
                     let mut names = Vec::new();
                     decl_binding_names(decl, &mut names);
@@ -177,13 +209,22 @@ impl Rename {
         facts
     }
 
-    fn exports_binding(&self, file: &str, facts: &HashMap<String, ModuleFacts>, root: &Path, memo: &mut HashMap<String, bool>) -> bool {
+    fn exports_binding(
+        &self,
+        file: &str,
+        facts: &HashMap<String, ModuleFacts>,
+        root: &Path,
+        memo: &mut HashMap<String, bool>,
+    ) -> bool {
         if let Some(known) = memo.get(file) {
             return *known;
         }
         // Assume no while this module is being decided, so that cycles end.
         memo.insert(file.to_string(), false);
-        let facts_here = facts.get(file).cloned().unwrap_or_else(|| stars_only(root, file));
+        let facts_here = facts
+            .get(file)
+            .cloned()
+            .unwrap_or_else(|| stars_only(root, file));
         let mut answer = facts_here.declares_export && self.declared_here(file);
         if !answer {
             for specifier in facts_here.forwards.iter().chain(&facts_here.stars) {
@@ -199,9 +240,43 @@ impl Rename {
         answer
     }
 
+    /// Every module, among those scanned and those they import from, that exports the name
+    /// the facts are about.
+    fn exporting_modules(
+        &self,
+        facts: &HashMap<String, ModuleFacts>,
+        root: &Path,
+    ) -> HashSet<String> {
+        let mut memo = HashMap::new();
+        let mut wanted: Vec<String> = facts.keys().cloned().collect();
+        for (path, module_facts) in facts {
+            for specifier in &module_facts.imports {
+                if let Resolved::File(target) = self.project.resolver.resolve(path, specifier) {
+                    wanted.push(target);
+                }
+            }
+        }
+        for file in wanted {
+            self.exports_binding(&file, facts, root, &mut memo);
+        }
+        memo.into_iter()
+            .filter(|(_, yes)| *yes)
+            .map(|(file, _)| file)
+            .collect()
+    }
+
     fn exporting(&self, from_file: &str, specifier: &str) -> Option<bool> {
+        self.exporting_in(&self.project.exporting, from_file, specifier)
+    }
+
+    fn exporting_in(
+        &self,
+        set: &HashSet<String>,
+        from_file: &str,
+        specifier: &str,
+    ) -> Option<bool> {
         match self.project.resolver.resolve(from_file, specifier) {
-            Resolved::File(target) => Some(self.project.exporting.contains(&target)),
+            Resolved::File(target) => Some(set.contains(&target)),
             Resolved::Missing => None,
             Resolved::External => Some(false),
         }
@@ -212,10 +287,15 @@ impl Rename {
 /// on with `export * from`; a plain text search finds those.
 fn stars_only(root: &Path, file: &str) -> ModuleFacts {
     static STAR: OnceLock<Regex> = OnceLock::new();
-    let star = STAR.get_or_init(|| Regex::new(r#"export\s*\*\s*from\s*['"]([^'"]+)['"]"#).expect("valid regex"));
+    let star = STAR.get_or_init(|| {
+        Regex::new(r#"export\s*\*\s*from\s*['"]([^'"]+)['"]"#).expect("valid regex")
+    });
     let mut facts = ModuleFacts::default();
     if let Ok(text) = std::fs::read_to_string(root.join(file)) {
-        facts.stars = star.captures_iter(&text).map(|c| c[1].to_string()).collect();
+        facts.stars = star
+            .captures_iter(&text)
+            .map(|c| c[1].to_string())
+            .collect();
     }
     facts
 }
@@ -232,7 +312,10 @@ fn export_name(name: &ModuleExportName) -> String {
 }
 
 fn imported_name(named: &ImportNamedSpecifier) -> String {
-    named.imported.as_ref().map_or_else(|| named.local.sym.to_string(), export_name)
+    named
+        .imported
+        .as_ref()
+        .map_or_else(|| named.local.sym.to_string(), export_name)
 }
 
 fn decl_binding_names(decl: &Decl, out: &mut Vec<String>) {
@@ -274,40 +357,39 @@ impl RuleKind for Rename {
     }
 
     fn scan_triggers(&self) -> Vec<String> {
-        vec![self.from.clone()]
+        vec![self.from.clone(), self.to.clone()]
     }
 
     fn scan(&self, file: &FileContext) -> Option<ScanFacts> {
-        let Program::Module(module) = &file.parsed.program else { return None };
-        Some(Box::new(self.facts(module)))
+        let Program::Module(module) = &file.parsed.program else {
+            return None;
+        };
+        Some(Box::new([
+            self.facts(module, &self.from),
+            self.facts(module, &self.to),
+        ]))
     }
 
     fn prepare(&mut self, project: ProjectFacts<'_>) {
         self.project.resolver = Resolver::new(project.root, project.files);
-        let mut facts: HashMap<String, ModuleFacts> = HashMap::new();
+        let mut old_facts: HashMap<String, ModuleFacts> = HashMap::new();
+        let mut new_facts: HashMap<String, ModuleFacts> = HashMap::new();
         for (path, scanned) in project.scans {
-            if let Ok(module_facts) = scanned.downcast::<ModuleFacts>() {
-                facts.insert(path, *module_facts);
-            }
-        }
-        let mut memo = HashMap::new();
-        let mut wanted: Vec<String> = facts.keys().cloned().collect();
-        for (path, module_facts) in &facts {
-            for specifier in &module_facts.imports {
-                if let Resolved::File(target) = self.project.resolver.resolve(path, specifier) {
-                    wanted.push(target);
-                }
+            if let Ok(pair) = scanned.downcast::<[ModuleFacts; 2]>() {
+                let [old, new] = *pair;
+                old_facts.insert(path.clone(), old);
+                new_facts.insert(path, new);
             }
         }
         let root: PathBuf = project.root.to_path_buf();
-        for file in wanted {
-            self.exports_binding(&file, &facts, &root, &mut memo);
-        }
-        self.project.exporting = memo.into_iter().filter(|(_, yes)| *yes).map(|(file, _)| file).collect();
+        self.project.exporting = self.exporting_modules(&old_facts, &root);
+        self.project.exporting_new = self.exporting_modules(&new_facts, &root);
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {
-        let Program::Module(module) = &file.parsed.program else { return };
+        let Program::Module(module) = &file.parsed.program else {
+            return;
+        };
         let (from, to) = (self.from.as_str(), self.to.as_str());
         let top_names = top_level_names(&file.parsed.program);
         let to_bound = top_names.iter().any(|n| n == to);
@@ -326,14 +408,37 @@ impl RuleKind for Rename {
             match item {
                 ModuleItem::ModuleDecl(ModuleDecl::Import(import)) => {
                     let specifier = str_value(&import.src);
-                    let aliased_earlier = |named: &ImportNamedSpecifier| imported_name(named) == to && named.local.sym == *from;
+                    let aliased_earlier = |named: &ImportNamedSpecifier| {
+                        imported_name(named) == to && named.local.sym == *from
+                    };
                     let mentions = import.specifiers.iter().any(|s| match s {
-                        ImportSpecifier::Named(named) => imported_name(named) == from || aliased_earlier(named),
+                        ImportSpecifier::Named(named) => {
+                            imported_name(named) == from || aliased_earlier(named)
+                        }
                         ImportSpecifier::Namespace(_) => true,
                         ImportSpecifier::Default(_) => false,
                     });
                     if !mentions {
                         continue;
+                    }
+                    // The source exports the new name now, or will once this run renames it.
+                    let renamed_source =
+                        self.exporting_in(&self.project.exporting_new, file.path, &specifier)
+                            == Some(true)
+                            || self.exporting(file.path, &specifier) == Some(true);
+                    for s in &import.specifiers {
+                        // What an earlier run did where the new name was taken: still for a person.
+                        if let ImportSpecifier::Named(named) = s
+                            && renamed_source
+                            && aliased_earlier(named)
+                        {
+                            sink.review(
+                                span_range(named.span),
+                                format!(
+                                    "`{to}` is already bound in this file, so the import is aliased (`{to} as {from}`) and local uses keep the old name; rename them by hand"
+                                ),
+                            );
+                        }
                     }
                     match self.exporting(file.path, &specifier) {
                         Some(true) => {}
@@ -350,28 +455,28 @@ impl RuleKind for Rename {
                     }
                     for s in &import.specifiers {
                         match s {
-                            ImportSpecifier::Namespace(ns) => namespaces.push(ns.local.sym.to_string()),
-                            // What an earlier run did where the new name was taken: still for a person.
-                            ImportSpecifier::Named(named) if aliased_earlier(named) => sink.review(
-                                span_range(named.span),
-                                format!(
-                                    "`{to}` is already bound in this file, so the import is aliased (`{to} as {from}`) and local uses keep the old name; rename them by hand"
-                                ),
-                            ),
-                            ImportSpecifier::Named(named) if imported_name(named) == from => match &named.imported {
-                                Some(imported) => {
-                                    // `{ old as local }`: only the imported name changes.
-                                    if named.local.sym == *to {
-                                        sink.replace(span_range(named.span), to.to_string());
-                                    } else {
-                                        sink.replace(span_range(imported.span()), to.to_string());
+                            ImportSpecifier::Namespace(ns) => {
+                                namespaces.push(ns.local.sym.to_string())
+                            }
+                            ImportSpecifier::Named(named) if imported_name(named) == from => {
+                                match &named.imported {
+                                    Some(imported) => {
+                                        // `{ old as local }`: only the imported name changes.
+                                        if named.local.sym == *to {
+                                            sink.replace(span_range(named.span), to.to_string());
+                                        } else {
+                                            sink.replace(
+                                                span_range(imported.span()),
+                                                to.to_string(),
+                                            );
+                                        }
+                                    }
+                                    None => {
+                                        owned_local = true;
+                                        plain_imports.push(span_range(named.local.span));
                                     }
                                 }
-                                None => {
-                                    owned_local = true;
-                                    plain_imports.push(span_range(named.local.span));
-                                }
-                            },
+                            }
                             _ => {}
                         }
                     }
@@ -432,7 +537,10 @@ impl RuleKind for Rename {
     }
 
     fn describe(&self) -> Vec<(String, String)> {
-        let mut lines = vec![("from".into(), self.from.clone()), ("to".into(), self.to.clone())];
+        let mut lines = vec![
+            ("from".into(), self.from.clone()),
+            ("to".into(), self.to.clone()),
+        ];
         if !self.declared_in_patterns.is_empty() {
             lines.push(("declared_in".into(), self.declared_in_patterns.join(", ")));
         }
@@ -442,7 +550,11 @@ impl RuleKind for Rename {
 
 /// `{@link old}` (and `@linkcode` / `@linkplain`) in the file's comments.
 fn rename_doc_links(file: &FileContext, from: &str, to: &str, sink: &mut Sink) {
-    let pattern = Regex::new(&format!(r"\{{@link(?:code|plain)?\s+({})\b", regex::escape(from))).expect("escaped name");
+    let pattern = Regex::new(&format!(
+        r"\{{@link(?:code|plain)?\s+({})\b",
+        regex::escape(from)
+    ))
+    .expect("escaped name");
     for comment in &file.parsed.comments {
         let text = &file.text[comment.range.clone()];
         for captures in pattern.captures_iter(text) {
@@ -490,13 +602,26 @@ declared_in = ["src/lib/db/retry.ts"]
         for file in &report.files {
             let original = file.original.as_deref().unwrap();
             if let Some(result) = &file.result {
-                out.push_str(&file_diff(&file.path.rel, original, result, &file.changes, DiffStyle::default()));
+                out.push_str(&file_diff(
+                    &file.path.rel,
+                    original,
+                    result,
+                    &file.changes,
+                    DiffStyle::default(),
+                ));
             }
             for review in &file.reviews {
-                out.push_str(&format!("review {}@{}: {}\n", file.path.rel, review.range.start, review.message));
+                out.push_str(&format!(
+                    "review {}@{}: {}\n",
+                    file.path.rel, review.range.start, review.message
+                ));
             }
             if let Some(problem) = &file.problem {
-                out.push_str(&format!("problem {}: {}\n", file.path.rel, problem.describe()));
+                out.push_str(&format!(
+                    "problem {}: {}\n",
+                    file.path.rel,
+                    problem.describe()
+                ));
             }
         }
         out
@@ -508,12 +633,30 @@ declared_in = ["src/lib/db/retry.ts"]
     fn follows_imports_aliases_and_reexports() {
         insta::assert_snapshot!(run_tree(&[
             ("src/lib/db/retry.ts", RETRY),
-            ("src/lib/db/index.ts", "export * from './retry';\nexport { withDbRetry as legacyRetry } from './retry';\n"),
-            ("src/lib/db/named.ts", "export { withDbRetry } from './retry';\n"),
-            ("src/app/a.ts", "import { withDbRetry } from '@/lib/db';\nexport const go = () => withDbRetry(async () => 1);\nfunction inner(withDbRetry: number) { return withDbRetry }\n"),
-            ("src/app/b.ts", "import { withDbRetry as retry } from '../lib/db/named';\nretry(async () => 2);\n"),
-            ("src/app/c.ts", "import * as db from '@/lib/db';\ndb.withDbRetry(async () => 3);\nconst other = { withDbRetry: 1 }; other.withDbRetry;\n"),
-            ("src/app/d.ts", "import { legacyRetry } from '@/lib/db';\nlegacyRetry(async () => 4);\n"),
+            (
+                "src/lib/db/index.ts",
+                "export * from './retry';\nexport { withDbRetry as legacyRetry } from './retry';\n"
+            ),
+            (
+                "src/lib/db/named.ts",
+                "export { withDbRetry } from './retry';\n"
+            ),
+            (
+                "src/app/a.ts",
+                "import { withDbRetry } from '@/lib/db';\nexport const go = () => withDbRetry(async () => 1);\nfunction inner(withDbRetry: number) { return withDbRetry }\n"
+            ),
+            (
+                "src/app/b.ts",
+                "import { withDbRetry as retry } from '../lib/db/named';\nretry(async () => 2);\n"
+            ),
+            (
+                "src/app/c.ts",
+                "import * as db from '@/lib/db';\ndb.withDbRetry(async () => 3);\nconst other = { withDbRetry: 1 }; other.withDbRetry;\n"
+            ),
+            (
+                "src/app/d.ts",
+                "import { legacyRetry } from '@/lib/db';\nlegacyRetry(async () => 4);\n"
+            ),
         ]));
     }
 
@@ -521,10 +664,22 @@ declared_in = ["src/lib/db/retry.ts"]
     fn unrelated_declarations_and_collisions() {
         insta::assert_snapshot!(run_tree(&[
             ("src/lib/db/retry.ts", RETRY),
-            ("scripts/local.ts", "export function withDbRetry() {}\nwithDbRetry();\n"),
-            ("src/app/e.ts", "import { withDbRetry } from 'some-package';\nwithDbRetry();\n"),
-            ("src/app/f.ts", "import { withDbRetry } from '@/lib/db/retry';\nfunction withNetworkRetry() {}\nwithDbRetry(async () => withNetworkRetry());\n"),
-            ("src/app/g.ts", "import { withDbRetry } from '@/lib/missing';\nwithDbRetry();\n"),
+            (
+                "scripts/local.ts",
+                "export function withDbRetry() {}\nwithDbRetry();\n"
+            ),
+            (
+                "src/app/e.ts",
+                "import { withDbRetry } from 'some-package';\nwithDbRetry();\n"
+            ),
+            (
+                "src/app/f.ts",
+                "import { withDbRetry } from '@/lib/db/retry';\nfunction withNetworkRetry() {}\nwithDbRetry(async () => withNetworkRetry());\n"
+            ),
+            (
+                "src/app/g.ts",
+                "import { withDbRetry } from '@/lib/missing';\nwithDbRetry();\n"
+            ),
         ]));
     }
 }

@@ -5,7 +5,9 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-const EXTENSIONS: &[&str] = &[".ts", ".tsx", ".d.ts", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
+const EXTENSIONS: &[&str] = &[
+    ".ts", ".tsx", ".d.ts", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs",
+];
 
 /// What a specifier resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +45,9 @@ impl Resolver {
             return resolver;
         };
         let options = &config["compilerOptions"];
-        let base = options["baseUrl"].as_str().map(|b| normalize(b.trim_start_matches("./")));
+        let base = options["baseUrl"]
+            .as_str()
+            .map(|b| normalize(b.trim_start_matches("./")));
         if let Some(paths) = options["paths"].as_object() {
             let prefix = base.clone().unwrap_or_default();
             for (pattern, targets) in paths {
@@ -65,9 +69,15 @@ impl Resolver {
 
     /// Resolves `specifier` as imported from the file `from` (relative path).
     pub fn resolve(&self, from: &str, specifier: &str) -> Resolved {
-        if specifier.starts_with("./") || specifier.starts_with("../") || specifier == "." || specifier == ".." {
+        if specifier.starts_with("./")
+            || specifier.starts_with("../")
+            || specifier == "."
+            || specifier == ".."
+        {
             let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
-            return self.find(&normalize(&join(dir, specifier))).map_or(Resolved::Missing, Resolved::File);
+            return self
+                .find(&normalize(&join(dir, specifier)))
+                .map_or(Resolved::Missing, Resolved::File);
         }
         for (pattern, targets) in &self.paths {
             let captured = match pattern.split_once('*') {
@@ -99,7 +109,13 @@ impl Resolver {
             return Some(path.to_string());
         }
         // ESM-style TypeScript imports name the emitted `.js` file.
-        for (js, ts) in [(".js", ".ts"), (".js", ".tsx"), (".mjs", ".mts"), (".cjs", ".cts"), (".jsx", ".tsx")] {
+        for (js, ts) in [
+            (".js", ".ts"),
+            (".js", ".tsx"),
+            (".mjs", ".mts"),
+            (".cjs", ".cts"),
+            (".jsx", ".tsx"),
+        ] {
             if let Some(stem) = path.strip_suffix(js) {
                 let candidate = format!("{stem}{ts}");
                 if self.files.contains(&candidate) {
@@ -114,7 +130,11 @@ impl Resolver {
             }
         }
         for ext in EXTENSIONS {
-            let candidate = if path.is_empty() { format!("index{ext}") } else { format!("{path}/index{ext}") };
+            let candidate = if path.is_empty() {
+                format!("index{ext}")
+            } else {
+                format!("{path}/index{ext}")
+            };
             if self.files.contains(&candidate) {
                 return Some(candidate);
             }
@@ -124,7 +144,11 @@ impl Resolver {
 }
 
 fn join(dir: &str, path: &str) -> String {
-    if dir.is_empty() { path.to_string() } else { format!("{dir}/{path}") }
+    if dir.is_empty() {
+        path.to_string()
+    } else {
+        format!("{dir}/{path}")
+    }
 }
 
 /// Resolves `.` and `..` segments of a relative path.
@@ -228,15 +252,34 @@ mod tests {
             "{\n // comment\n \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"@/*\": [\"./src/*\"], }, },\n}",
         )
         .unwrap();
-        let files: Vec<String> = ["src/lib/db/retry.ts", "src/lib/db/index.ts", "src/app/route.ts"]
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let files: Vec<String> = [
+            "src/lib/db/retry.ts",
+            "src/lib/db/index.ts",
+            "src/app/route.ts",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
         let resolver = Resolver::new(dir.path(), &files);
-        assert_eq!(resolver.resolve("src/lib/db/index.ts", "./retry"), Resolved::File("src/lib/db/retry.ts".into()));
-        assert_eq!(resolver.resolve("src/app/route.ts", "@/lib/db"), Resolved::File("src/lib/db/index.ts".into()));
-        assert_eq!(resolver.resolve("src/app/route.ts", "../lib/db/retry.js"), Resolved::File("src/lib/db/retry.ts".into()));
-        assert_eq!(resolver.resolve("src/app/route.ts", "@/lib/nope"), Resolved::Missing);
-        assert_eq!(resolver.resolve("src/app/route.ts", "next/server"), Resolved::External);
+        assert_eq!(
+            resolver.resolve("src/lib/db/index.ts", "./retry"),
+            Resolved::File("src/lib/db/retry.ts".into())
+        );
+        assert_eq!(
+            resolver.resolve("src/app/route.ts", "@/lib/db"),
+            Resolved::File("src/lib/db/index.ts".into())
+        );
+        assert_eq!(
+            resolver.resolve("src/app/route.ts", "../lib/db/retry.js"),
+            Resolved::File("src/lib/db/retry.ts".into())
+        );
+        assert_eq!(
+            resolver.resolve("src/app/route.ts", "@/lib/nope"),
+            Resolved::Missing
+        );
+        assert_eq!(
+            resolver.resolve("src/app/route.ts", "next/server"),
+            Resolved::External
+        );
     }
 }

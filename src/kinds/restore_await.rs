@@ -452,6 +452,39 @@ class Sync {
     }
 
     #[test]
+    fn nested_and_parenthesised_calls() {
+        insta::assert_snapshot!(run_rule(
+            RULE,
+            "a.ts",
+            r#"async function run(items: string[]) {
+  (withDbRetry(() => save('a')) as Promise<void>).catch(() => {});
+  withDbRetry(async () => {
+    withDbRetry(() => save('inner')).catch((e) => logger.warn(e));
+    return save('outer');
+  }).catch((e) => logger.warn(e));
+  items.forEach(async (item) => {
+    withDbRetry(() => save(item)).catch((e) => logger.warn(e));
+  });
+}
+"#
+        ));
+    }
+
+    #[test]
+    fn unwrap_nested_wrappers_take_two_rounds() {
+        insta::assert_snapshot!(run_rule(
+            UNWRAP_RULE,
+            "a.ts",
+            r#"async function run() {
+  withDbRetry(() => prisma.$transaction(async (tx) => {
+    withDbRetry(() => tx.job.update({ data: {} })).catch(() => {});
+  })).catch(() => {});
+}
+"#
+        ));
+    }
+
+    #[test]
     fn await_not_allowed_is_reviewed() {
         insta::assert_snapshot!(run_rule(
             RULE,

@@ -31,7 +31,12 @@ pub struct References {
 /// Every reference to the top-level binding `name` in `program`, and whether `new_name`
 /// would capture one of them. `namespaces` are top-level namespace-import bindings whose
 /// member `name` is also wanted.
-pub fn find_references(program: &Program, name: &str, new_name: &str, namespaces: &[String]) -> References {
+pub fn find_references(
+    program: &Program,
+    name: &str,
+    new_name: &str,
+    namespaces: &[String],
+) -> References {
     let mut finder = Finder {
         name,
         new_name,
@@ -65,10 +70,16 @@ pub fn top_level_names(program: &Program) -> Vec<String> {
                                 );
                             }
                         }
-                        ModuleDecl::ExportDecl(export) => decl_names(&export.decl, true, &mut names),
+                        ModuleDecl::ExportDecl(export) => {
+                            decl_names(&export.decl, true, &mut names)
+                        }
                         ModuleDecl::ExportDefaultDecl(export) => match &export.decl {
-                            DefaultDecl::Fn(f) => names.extend(f.ident.iter().map(|i| i.sym.to_string())),
-                            DefaultDecl::Class(c) => names.extend(c.ident.iter().map(|i| i.sym.to_string())),
+                            DefaultDecl::Fn(f) => {
+                                names.extend(f.ident.iter().map(|i| i.sym.to_string()))
+                            }
+                            DefaultDecl::Class(c) => {
+                                names.extend(c.ident.iter().map(|i| i.sym.to_string()))
+                            }
                             DefaultDecl::TsInterfaceDecl(_) => {}
                         },
                         ModuleDecl::TsImportEquals(import) => names.push(import.id.sym.to_string()),
@@ -256,7 +267,10 @@ impl Visit for Finder<'_> {
                 },
             }
         }
-        self.function_scope(&params, constructor.body.as_ref().map(|b| b.stmts.as_slice()));
+        self.function_scope(
+            &params,
+            constructor.body.as_ref().map(|b| b.stmts.as_slice()),
+        );
         constructor.params.visit_with(self);
         if let Some(body) = &constructor.body {
             body.stmts.visit_with(self);
@@ -365,7 +379,9 @@ impl Visit for Finder<'_> {
             for item in &block.body {
                 match item {
                     ModuleItem::Stmt(stmt) => stmt_declared(stmt, true, &mut names),
-                    ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => decl_names(&e.decl, true, &mut names),
+                    ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => {
+                        decl_names(&e.decl, true, &mut names)
+                    }
                     _ => {}
                 }
             }
@@ -437,7 +453,9 @@ impl Visit for Finder<'_> {
 
     fn visit_ts_type_query(&mut self, query: &TsTypeQuery) {
         match &query.expr_name {
-            TsTypeQueryExpr::TsEntityName(TsEntityName::Ident(ident)) => self.reference(ident, RefForm::Plain),
+            TsTypeQueryExpr::TsEntityName(TsEntityName::Ident(ident)) => {
+                self.reference(ident, RefForm::Plain)
+            }
             TsTypeQueryExpr::TsEntityName(TsEntityName::TsQualifiedName(q)) => {
                 if let TsEntityName::Ident(obj) = &q.left
                     && q.right.sym == *self.name
@@ -449,6 +467,37 @@ impl Visit for Finder<'_> {
             TsTypeQueryExpr::Import(_) => {}
         }
         query.type_args.visit_with(self);
+    }
+
+    // Keys of type members name properties, not bindings, unless computed (`[key]: T`).
+    fn visit_ts_property_signature(&mut self, sig: &TsPropertySignature) {
+        if sig.computed {
+            sig.key.visit_with(self);
+        }
+        sig.type_ann.visit_with(self);
+    }
+
+    fn visit_ts_method_signature(&mut self, sig: &TsMethodSignature) {
+        if sig.computed {
+            sig.key.visit_with(self);
+        }
+        sig.params.visit_with(self);
+        sig.type_ann.visit_with(self);
+        sig.type_params.visit_with(self);
+    }
+
+    fn visit_ts_getter_signature(&mut self, sig: &TsGetterSignature) {
+        if sig.computed {
+            sig.key.visit_with(self);
+        }
+        sig.type_ann.visit_with(self);
+    }
+
+    fn visit_ts_setter_signature(&mut self, sig: &TsSetterSignature) {
+        if sig.computed {
+            sig.key.visit_with(self);
+        }
+        sig.param.visit_with(self);
     }
 
     // Property keys and labels are not references; only computed keys hold expressions.
@@ -482,7 +531,14 @@ mod tests {
         let texts = found
             .refs
             .iter()
-            .map(|(r, form)| format!("{}@{}{}", &src[r.clone()], r.start, if *form == RefForm::Shorthand { "s" } else { "" }))
+            .map(|(r, form)| {
+                format!(
+                    "{}@{}{}",
+                    &src[r.clone()],
+                    r.start,
+                    if *form == RefForm::Shorthand { "s" } else { "" }
+                )
+            })
             .collect();
         (texts, found.captured)
     }
@@ -493,10 +549,11 @@ mod tests {
         let (found, captured) = refs(src);
         assert_eq!(found, vec!["old@27", "old@113"]);
         assert!(!captured);
-        let src = "import { old } from './m';\nfunction g() { const fresh = 1; return { old } }\nlet x: typeof old;\nexport { old };\n";
+        let src = "import { old } from './m';\ninterface I { old: typeof old }\nfunction g() { const fresh = 1; return { old } }\nlet x: typeof old;\nexport { old };\n";
         let (found, captured) = refs(src);
-        assert_eq!(found.len(), 3);
-        assert!(found[0].ends_with('s'));
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found[0].starts_with("old@"));
+        assert!(found[1].ends_with('s'));
         assert!(captured);
     }
 
