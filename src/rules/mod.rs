@@ -147,6 +147,24 @@ fn compile_rule(file: &str, src: &str, table: Spanned<DeValue<'_>>) -> Result<Ru
     };
     let mut common = DeTable::new();
     let mut params = DeTable::new();
+    // Where each key's value is, so that a bad value is reported with the key it belongs to.
+    let value_spans: Vec<(String, Range<usize>)> = entries
+        .iter()
+        .map(|(key, value)| (key.get_ref().to_string(), value.span()))
+        .collect();
+    let with_key = |span: Option<&Range<usize>>, message: String| -> String {
+        let key = span.and_then(|span| {
+            value_spans
+                .iter()
+                .find(|(_, value)| value.start <= span.start && span.end <= value.end)
+        });
+        match key {
+            Some((key, _)) if !message.contains(&format!("`{key}`")) => {
+                format!("key `{key}`: {message}")
+            }
+            _ => message,
+        }
+    };
     for (key, value) in entries {
         if COMMON_KEYS.contains(&key.get_ref().as_ref()) {
             common.insert(key, value);
@@ -161,7 +179,10 @@ fn compile_rule(file: &str, src: &str, table: Spanned<DeValue<'_>>) -> Result<Ru
     .map_err(|e| {
         err(
             e.span().or(Some(table_span.clone())),
-            format!("rule: {}", e.message()),
+            format!(
+                "rule: {}",
+                with_key(e.span().as_ref(), e.message().to_string())
+            ),
         )
     })?;
 
@@ -193,8 +214,12 @@ fn compile_rule(file: &str, src: &str, table: Spanned<DeValue<'_>>) -> Result<Ru
     )))
     .map_err(|ParamError { message, span }| {
         err(
-            span.or(Some(table_span.clone())),
-            format!("rule `{id}` ({}): {message}", spec.name),
+            span.clone().or(Some(table_span.clone())),
+            format!(
+                "rule `{id}` ({}): {}",
+                spec.name,
+                with_key(span.as_ref(), message.clone())
+            ),
         )
     })?;
 
