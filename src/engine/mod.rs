@@ -552,3 +552,81 @@ fn map_back_through(rounds: &[Vec<Edit>], mut offset: usize) -> usize {
     }
     offset
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::RuleKind;
+
+    /// Replaces every occurrence of a word, whatever the result.
+    struct Replace(&'static str, &'static str);
+
+    impl RuleKind for Replace {
+        fn triggers(&self) -> Vec<String> {
+            vec![self.0.to_string()]
+        }
+        fn run(&self, file: &FileContext, sink: &mut Sink) {
+            for (at, _) in file.text.match_indices(self.0) {
+                sink.replace(at..at + self.0.len(), self.1);
+            }
+        }
+        fn describe(&self) -> Vec<(String, String)> {
+            Vec::new()
+        }
+    }
+
+    fn run(text: &str, rules: &[Rule]) -> Rewrite {
+        let rules: Vec<&Rule> = rules.iter().collect();
+        rewrite("a.ts", text, Lang::TypeScript, &rules)
+    }
+
+    #[test]
+    fn a_result_that_does_not_parse_is_not_produced() {
+        let rules = [Rule::for_test("breaks", Box::new(Replace("const", "cnst")))];
+        let outcome = run("const a = 1;\n", &rules);
+        assert!(outcome.result.is_none());
+        assert!(
+            matches!(outcome.problem, Some(Problem::BrokenResult { .. })),
+            "{:?}",
+            outcome.problem
+        );
+    }
+
+    #[test]
+    fn overlapping_edits_wait_for_the_next_round() {
+        // The second rule's edit overlaps the first's; it runs again on the result.
+        let rules = [
+            Rule::for_test("first", Box::new(Replace("alpha", "beta"))),
+            Rule::for_test("second", Box::new(Replace("alpha(", "gamma("))),
+        ];
+        let outcome = run("alpha(1);\n", &rules);
+        assert_eq!(outcome.result.as_deref(), Some("beta(1);\n"));
+        let rules = [
+            Rule::for_test("first", Box::new(Replace("alpha", "beta"))),
+            Rule::for_test("second", Box::new(Replace("beta", "gamma"))),
+        ];
+        let outcome = run("alpha(1);\n", &rules);
+        assert_eq!(
+            outcome.result.as_deref(),
+            Some("gamma(1);\n"),
+            "runs to a fixed point"
+        );
+        assert_eq!(outcome.changes.len(), 2);
+        assert_eq!(
+            outcome.changes[1].original,
+            0..5,
+            "a later round's edit maps back to the original"
+        );
+    }
+
+    #[test]
+    fn rules_that_undo_each_other_are_a_conflict() {
+        let rules = [
+            Rule::for_test("up", Box::new(Replace("yes", "no"))),
+            Rule::for_test("down", Box::new(Replace("no", "yes"))),
+        ];
+        let outcome = run("let yes = 1;\n", &rules);
+        assert!(outcome.result.is_none());
+        assert!(matches!(outcome.problem, Some(Problem::Conflict { .. })));
+    }
+}

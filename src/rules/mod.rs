@@ -42,6 +42,24 @@ impl Rule {
     }
 }
 
+#[cfg(test)]
+impl Rule {
+    /// A rule around any kind, for engine tests.
+    pub(crate) fn for_test(id: &str, imp: Box<dyn RuleKind>) -> Rule {
+        Rule {
+            id: Arc::from(id),
+            kind: "test",
+            message: String::new(),
+            files: Vec::new(),
+            exclude: Vec::new(),
+            origin: "test".into(),
+            files_set: None,
+            exclude_set: None,
+            imp,
+        }
+    }
+}
+
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Rule")
