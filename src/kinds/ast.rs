@@ -58,7 +58,7 @@ pub fn number_literal(value: f64) -> String {
 }
 
 /// For `obj.name(...)` / `obj?.name(...)`: the object and the method name.
-pub fn method_call<'a>(callee: &'a Callee) -> Option<(&'a Expr, &'a str)> {
+pub fn method_call(callee: &Callee) -> Option<(&Expr, &str)> {
     let Callee::Expr(callee) = callee else {
         return None;
     };

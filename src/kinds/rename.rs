@@ -173,14 +173,13 @@ impl Rename {
                         let orig = export_name(&named.orig);
                         let exported = named.exported.as_ref().map_or(orig.clone(), export_name);
                         match &export.src {
-                            Some(src) => {
-                                if orig == name {
-                                    facts.imports.push(str_value(src));
-                                    if exported == name {
-                                        facts.forwards.push(str_value(src));
-                                    }
+                            Some(src) if orig == name => {
+                                facts.imports.push(str_value(src));
+                                if exported == name {
+                                    facts.forwards.push(str_value(src));
                                 }
                             }
+                            Some(_) => {}
                             None if exported == name => local_exports.push(orig),
                             None => {}
                         }

@@ -298,30 +298,24 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
         });
     }
 
-    let (tx_timeout, tx_max_wait) = transaction_settings(&rules, &paths, &mut project)?;
-    let sync_results = slice_setting(
+    let (tx_timeout, tx_max_wait, tx_notes) = transaction_settings(&rules, &paths, &mut project)?;
+    notes.extend(tx_notes);
+    let (sync_results, sync_notes) = slice_setting(
         by_id(SYNC_RESULTS_RULE),
         SYNC_RESULTS_RULE,
         "sync results kept",
         &paths,
         &mut project,
     )?;
-    let worker_results = slice_setting(
+    notes.extend(sync_notes);
+    let (worker_results, worker_notes) = slice_setting(
         by_id(WORKER_RESULTS_RULE),
         WORKER_RESULTS_RULE,
         "worker results kept",
         &paths,
         &mut project,
     )?;
-    for setting in [&tx_timeout, &tx_max_wait, &sync_results, &worker_results] {
-        notes.extend(
-            setting
-                .notes
-                .iter()
-                .filter(|n| n.starts_with("!"))
-                .map(|n| n.trim_start_matches('!').trim().to_string()),
-        );
-    }
+    notes.extend(worker_notes);
     let values = |slot: usize| {
         let pick = |id: &str| {
             let (before, after) = named_values[id];
@@ -345,13 +339,6 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
     let before = values(0);
     let after = values(1);
     settings.extend([tx_timeout, tx_max_wait, sync_results, worker_results]);
-    for setting in &mut settings {
-        setting.notes.iter_mut().for_each(|n| {
-            if let Some(rest) = n.strip_prefix('!') {
-                *n = rest.trim().to_string();
-            }
-        });
-    }
     Ok(Extracted {
         settings,
         before,
@@ -377,7 +364,7 @@ fn slice_setting(
     label: &str,
     paths: &[SourcePath],
     project: &mut Project,
-) -> Result<Setting, String> {
+) -> Result<(Setting, Vec<String>), String> {
     let rule = rule.ok_or_else(|| format!("the built-in pack has no rule `{id}`"))?;
     let method = param(rule, "method").unwrap_or_else(|| "slice".into());
     let argument: usize = param(rule, "argument")
@@ -411,6 +398,7 @@ fn slice_setting(
         }
     }
     let mut notes = Vec::new();
+    let mut global = Vec::new();
     let (before, before_source) = match summarize(&found[0]) {
         Some((v, s, d)) => {
             notes.extend(d);
@@ -424,8 +412,8 @@ fn slice_setting(
             (v, s)
         }
         None => {
-            notes.push(format!(
-                "! {label}: no `.{method}({})` found in {}; using the rule pack's target {}",
+            global.push(format!(
+                "{label}: no `.{method}({})` found in {}; using the rule pack's target {}",
                 number_literal(from),
                 files_hint(rule),
                 number_literal(to.abs())
@@ -433,16 +421,19 @@ fn slice_setting(
             (to.abs(), "not found: the pack's target".to_string())
         }
     };
-    Ok(Setting {
-        rule: id.to_string(),
-        label: label.to_string(),
-        before,
-        after,
-        before_source,
-        after_source,
-        found: !found[1].is_empty(),
-        notes,
-    })
+    Ok((
+        Setting {
+            rule: id.to_string(),
+            label: label.to_string(),
+            before,
+            after,
+            before_source,
+            after_source,
+            found: !found[1].is_empty(),
+            notes,
+        },
+        global,
+    ))
 }
 
 /// One `$transaction(...)` call: where, and its explicit options.
@@ -458,7 +449,7 @@ fn transaction_settings(
     rules: &[Rule],
     paths: &[SourcePath],
     project: &mut Project,
-) -> Result<(Setting, Setting), String> {
+) -> Result<(Setting, Setting, Vec<String>), String> {
     let rule = rules
         .iter()
         .find(|r| r.id.as_ref() == TRANSACTION_RULE)
@@ -599,15 +590,16 @@ fn transaction_settings(
     let (wait_before, wait_before_source) = effective(before_call, &client[0], 1);
     let (wait_after, wait_after_source) = effective(after_call, &client[1], 1);
     let mut timeout_notes = Vec::new();
+    let mut global = Vec::new();
     if chosen.is_none() {
-        timeout_notes.push(format!(
-            "! transaction timeout: no `{method}(…)` call found in {}; Prisma's limits are assumed",
+        global.push(format!(
+            "transaction timeout: no `{method}(…)` call found in {}; Prisma's limits are assumed",
             files_hint(rule)
         ));
     }
     if timeout_after < timeout_before {
-        timeout_notes.push(format!(
-            "! transaction timeout: the rules drop `{option}: {}`, so the limit becomes {} — {}. That is shorter, not longer: set `{client_option}` on `new {constructor}({{ … }})` (Prisma 5.10+) or keep an explicit value if transactions need more",
+        global.push(format!(
+            "transaction timeout: the rules drop `{option}: {}`, so the limit becomes {} — {}. That is shorter, not longer: set `{client_option}` on `new {constructor}({{ … }})` (Prisma 5.10+) or keep an explicit value if transactions need more",
             number_literal(timeout_before),
             number_literal(timeout_after),
             timeout_after_source
@@ -641,6 +633,7 @@ fn transaction_settings(
             found,
             notes: Vec::new(),
         },
+        global,
     ))
 }
 
