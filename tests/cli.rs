@@ -294,3 +294,34 @@ fn check_takes_files_from_hook_runners() {
         "non-source files are ignored quietly: {out}"
     );
 }
+
+#[test]
+fn suppression_comments_silence_one_line_of_one_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "src/a.ts",
+        "export function f(m: string) {\n  // pgshift-ignore-next-line sqlite-lock-checks — the legacy importer still runs on SQLite\n  const a = m.includes('SQLITE_BUSY') || m.includes('ECONNRESET');\n  const b = m.includes('SQLITE_BUSY') || m.includes('ECONNRESET');\n  // pgshift-ignore-next-line no-such-rule — typo\n  return a || b;\n}\n",
+    );
+    let output = pgshift(&["check", "--format", "json", "."], dir.path());
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let places: Vec<(u64, &str)> = findings
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        places,
+        [(4, "sqlite-lock-checks"), (5, "pgshift-ignore")],
+        "{findings:#?}"
+    );
+    pgshift(&["apply", "."], dir.path());
+    let text = std::fs::read_to_string(dir.path().join("src/a.ts")).unwrap();
+    assert!(
+        text.contains("const a = m.includes('SQLITE_BUSY') ||"),
+        "the silenced line stays"
+    );
+    assert!(
+        text.contains("const b = m.includes('ECONNRESET');"),
+        "the next line is fixed"
+    );
+}

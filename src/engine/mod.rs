@@ -8,6 +8,7 @@
 //! fixed point). A result that does not parse, an overlap inside one rule's edits, or no
 //! fixed point after [`MAX_ROUNDS`] leaves the file unchanged and says why.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -20,6 +21,11 @@ use crate::kinds::{FileContext, ProjectFacts, ScanFacts, Sink};
 use crate::rules::Rule;
 use crate::source::{self, Lang, LineIndex};
 use crate::walk::SourcePath;
+
+pub mod suppress;
+
+/// The rule id that findings about suppression comments carry.
+pub const SUPPRESSION_RULE: &str = "pgshift-ignore";
 
 /// Files larger than this are reported and left alone.
 pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
@@ -381,7 +387,7 @@ fn process_file(
             .filter(|rule| rule.applies_to(&path.rel))
             .collect()
     };
-    if candidates.is_empty() && options.prefilter {
+    if candidates.is_empty() && options.prefilter && !text.contains(suppress::MARKER) {
         return (report, false);
     }
     let Some(lang) = Lang::from_path(&path.rel) else {
@@ -390,6 +396,21 @@ fn process_file(
     let outcome = rewrite(&path.rel, &text, lang, &candidates);
     report.changes = outcome.changes;
     report.reviews = outcome.reviews;
+    if text.contains(suppress::MARKER) {
+        let known: HashSet<&str> = rules.iter().map(|r| r.id.as_ref()).collect();
+        let shown = outcome.result.as_deref().unwrap_or(&text);
+        let in_original = suppress::unknown_ids(&text, &known);
+        for (index, (offset, message)) in
+            suppress::unknown_ids(shown, &known).into_iter().enumerate()
+        {
+            report.reviews.push(Review {
+                rule: Arc::from(SUPPRESSION_RULE),
+                range: offset..offset,
+                original_offset: in_original.get(index).map_or(0, |(o, _)| *o),
+                message,
+            });
+        }
+    }
     report.problem = outcome.problem;
     report.result = outcome.result;
     if report.is_interesting() {
@@ -446,9 +467,16 @@ pub fn rewrite(path: &str, text: &str, lang: Lang, rules: &[&Rule]) -> Rewrite {
         };
         let mut proposed: Vec<Edit> = Vec::new();
         let mut reviews: Vec<Review> = Vec::new();
+        let suppressions = suppress::Suppressions::new(&current, &parsed.comments, &lines);
         for rule in rules {
             let mut sink = Sink::default();
             rule.imp.run(&context, &mut sink);
+            sink.edits.retain(|(range, _)| {
+                !suppressions.silences(&rule.id, range.start, range.end, &lines)
+            });
+            sink.reviews.retain(|(range, _)| {
+                !suppressions.silences(&rule.id, range.start, range.end, &lines)
+            });
             let mut edits: Vec<Edit> = sink
                 .edits
                 .into_iter()

@@ -99,19 +99,13 @@ impl RuleKind for DeleteComments {
         for comment in &file.parsed.comments {
             self.comment(file.text, comment, &mut edits, sink);
         }
-        // Two comments on one line can each claim the spaces between them: join such edits.
-        edits.sort_by_key(|e| (e.range.start, e.range.end));
-        let mut merged: Vec<Cut> = Vec::new();
-        for edit in edits {
-            match merged.last_mut() {
-                Some(last) if edit.range.start <= last.range.end => {
-                    last.range.end = last.range.end.max(edit.range.end);
-                    last.space |= edit.space;
-                }
-                _ => merged.push(edit),
-            }
-        }
-        for cut in merged {
+        // Two comments on one line each saw the other as code: once their cuts are joined,
+        // what is left of the line decides again whether the line goes.
+        let merged: Vec<Cut> = merge(edits)
+            .into_iter()
+            .map(|cut| tidy(file.text, cut))
+            .collect();
+        for cut in merge(merged) {
             sink.replace(cut.range, if cut.space { " " } else { "" });
         }
     }
@@ -122,6 +116,65 @@ impl RuleKind for DeleteComments {
             ("triggers".into(), format!("{:?}", self.triggers)),
         ]
     }
+}
+
+/// Sorts cuts and joins those that overlap or touch.
+fn merge(mut cuts: Vec<Cut>) -> Vec<Cut> {
+    cuts.sort_by_key(|c| (c.range.start, c.range.end));
+    let mut merged: Vec<Cut> = Vec::new();
+    for cut in cuts {
+        match merged.last_mut() {
+            Some(last) if cut.range.start <= last.range.end => {
+                last.range.end = last.range.end.max(cut.range.end);
+                last.space |= cut.space;
+            }
+            _ => merged.push(cut),
+        }
+    }
+    merged
+}
+
+/// A cut inside one line that leaves only blanks after it takes the blanks before it too, and
+/// the whole line when nothing but blanks is left.
+fn tidy(text: &str, cut: Cut) -> Cut {
+    if cut.space || text[cut.range.clone()].contains('\n') {
+        return cut;
+    }
+    let (line_start, line_end) = line_bounds(text, &cut.range);
+    let before = &text[line_start..cut.range.start];
+    let after = &text[cut.range.end..line_end];
+    if !after.trim().is_empty() {
+        return cut;
+    }
+    if before.trim().is_empty() {
+        let end = if line_end < text.len() {
+            line_end + 1
+        } else {
+            line_end
+        };
+        return Cut {
+            range: line_start..end,
+            space: false,
+        };
+    }
+    let space_before = before.len() - before.trim_end_matches([' ', '\t']).len();
+    Cut {
+        range: cut.range.start - space_before..cut.range.end + after.trim_end_matches('\r').len(),
+        space: false,
+    }
+}
+
+/// The start of the line `range` starts on (after a BOM) and the end of the line it ends on
+/// (at the `\n`, or the end of the text).
+fn line_bounds(text: &str, range: &Range<usize>) -> (usize, usize) {
+    let mut line_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    if line_start == 0 && text.starts_with(BOM) {
+        line_start = BOM.len();
+    }
+    let line_end = text[range.end..]
+        .find('\n')
+        .map_or(text.len(), |i| range.end + i);
+    (line_start, line_end)
 }
 
 /// A deletion; `space` replaces it with one space where deleting would join two tokens.
@@ -227,13 +280,7 @@ fn block_lines(text: &str, range: &Range<usize>) -> Vec<BlockLine> {
 /// Deletes a whole comment: with its line when it stands alone, otherwise with the spaces that
 /// separate it from the code beside it.
 fn whole(text: &str, range: Range<usize>, multi_line: bool, edits: &mut Vec<Cut>, sink: &mut Sink) {
-    let mut line_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
-    if line_start == 0 && text.starts_with(BOM) {
-        line_start = BOM.len();
-    }
-    let line_end = text[range.end..]
-        .find('\n')
-        .map_or(text.len(), |i| range.end + i);
+    let (line_start, line_end) = line_bounds(text, &range);
     let before = &text[line_start..range.start];
     let after = &text[range.end..line_end];
     let code_before = !before.trim().is_empty();
@@ -271,15 +318,24 @@ fn whole(text: &str, range: Range<usize>, multi_line: bool, edits: &mut Vec<Cut>
                 sink.review(range, BETWEEN_CODE);
                 return;
             }
-            if space_before > 0 {
+            // One separating space stays, so `a + /* x */ +b` does not become `a ++b`; none is
+            // needed before punctuation that closes or separates (`5 /* x */,` becomes `5,`).
+            let next = after[space_after..].chars().next();
+            let closes = next.is_some_and(|c| ",;)]}".contains(c));
+            if space_after > 0 {
                 Cut {
                     range: range.start..range.end + space_after,
+                    space: false,
+                }
+            } else if space_before > 0 && closes {
+                Cut {
+                    range: range.start - space_before..range.end,
                     space: false,
                 }
             } else {
                 Cut {
                     range: range.clone(),
-                    space: space_after == 0,
+                    space: space_before == 0 && !closes,
                 }
             }
         }
@@ -289,8 +345,10 @@ fn whole(text: &str, range: Range<usize>, multi_line: bool, edits: &mut Vec<Cut>
 
 #[cfg(test)]
 mod tests {
+    use crate::engine::rewrite;
     use crate::kinds::testing::run_rule;
     use crate::rules::load_pack;
+    use crate::source::Lang;
 
     const RULE: &str = r#"
 [[rule]]
@@ -328,7 +386,7 @@ patterns = [
     #[test]
     fn single_line_block_comment_alone_and_before_code() {
         insta::assert_snapshot!(run(
-            "const options = {\n  /* SQLite: keep concurrency low */\n  concurrency: 3,\n  /* sqlite: small batches */ batchSize: 50,\n  limit: 5 /* due to SQLite */,\n  max: a/* sqlite: x */+b,\n};\n"
+            "const options = {\n  /* SQLite: keep concurrency low */\n  concurrency: 3,\n  /* sqlite: small batches */ batchSize: 50,\n  limit: 5 /* due to SQLite */,\n  max: a/* sqlite: x */+b,\n  min: a + /* sqlite: x */+b,\n};\n"
         ));
     }
 
@@ -374,6 +432,27 @@ const b = 2;
     fn crlf_line_endings_are_kept() {
         insta::assert_snapshot!(run(
             "const a = {\r\n  // Оптимизировано для SQLite\r\n  concurrency: 3, // optimized for SQLite\r\n  /**\r\n   * Keeps writes apart.\r\n   * SQLite busy errors otherwise.\r\n   */\r\n  batchSize: 50,\r\n};\r\n"
+        ));
+    }
+
+    #[test]
+    fn crlf_and_bom_survive_byte_for_byte() {
+        let rules = load_pack("test.toml", RULE).unwrap();
+        let rules: Vec<_> = rules.iter().collect();
+        let source = "\u{feff}// optimized for SQLite\r\nconst a = 1; // due to SQLite\r\n/**\r\n * Fast.\r\n * SQLite lock avoidance.\r\n */\r\nconst b = 2;\r\n";
+        let result = rewrite("a.ts", source, Lang::TypeScript, &rules)
+            .result
+            .unwrap();
+        assert_eq!(
+            result,
+            "\u{feff}const a = 1;\r\n/**\r\n * Fast.\r\n */\r\nconst b = 2;\r\n"
+        );
+    }
+
+    #[test]
+    fn multi_line_comment_between_code_is_reviewed() {
+        insta::assert_snapshot!(run(
+            "const c = 3; /* sqlite: first\n   sqlite lock second */ const d = 4;\n"
         ));
     }
 

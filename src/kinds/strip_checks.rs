@@ -254,14 +254,36 @@ impl Finder<'_> {
     /// `x.indexOf('SQLITE_BUSY') !== -1`, `… != -1`, `… > -1`, `… >= 0`, `-1 !== …`.
     fn index_of_found(&self, bin: &BinExpr) -> bool {
         let is_index_of = |e: &Expr| self.check_call(e) == Some("indexOf");
-        let number = |e: &Expr| number_value(e);
         match bin.op {
             BinaryOp::NotEq | BinaryOp::NotEqEq => {
-                (is_index_of(&bin.left) && number(&bin.right) == Some(-1.0))
-                    || (is_index_of(&bin.right) && number(&bin.left) == Some(-1.0))
+                (is_index_of(&bin.left) && number_value(&bin.right) == Some(-1.0))
+                    || (is_index_of(&bin.right) && number_value(&bin.left) == Some(-1.0))
             }
-            BinaryOp::Gt => is_index_of(&bin.left) && number(&bin.right) == Some(-1.0),
-            BinaryOp::GtEq => is_index_of(&bin.left) && number(&bin.right) == Some(0.0),
+            BinaryOp::Gt => is_index_of(&bin.left) && number_value(&bin.right) == Some(-1.0),
+            BinaryOp::GtEq => is_index_of(&bin.left) && number_value(&bin.right) == Some(0.0),
+            _ => false,
+        }
+    }
+
+    /// `!x.includes('SQLITE_BUSY')`, `code !== 'SQLITE_BUSY'`, `x.indexOf('SQLITE_BUSY') === -1`:
+    /// always true on PostgreSQL, so not removable from an `||` (that would change its value).
+    fn is_negated_lock_check(&self, expr: &Expr) -> bool {
+        match unwrap(expr) {
+            Expr::Unary(unary) if unary.op == UnaryOp::Bang => self.is_lock_check(&unary.arg),
+            Expr::Bin(bin) => {
+                let is_index_of = |e: &Expr| self.check_call(e) == Some("indexOf");
+                match bin.op {
+                    BinaryOp::NotEq | BinaryOp::NotEqEq => {
+                        self.string_matches(&bin.left) || self.string_matches(&bin.right)
+                    }
+                    BinaryOp::EqEq | BinaryOp::EqEqEq => {
+                        (is_index_of(&bin.left) && number_value(&bin.right) == Some(-1.0))
+                            || (is_index_of(&bin.right) && number_value(&bin.left) == Some(-1.0))
+                    }
+                    BinaryOp::Lt => is_index_of(&bin.left) && number_value(&bin.right) == Some(0.0),
+                    _ => false,
+                }
+            }
             _ => false,
         }
     }
@@ -340,14 +362,11 @@ impl Visit for Finder<'_> {
             self.sink.review(range_of(expr), WHOLE_CONDITION);
             return;
         }
+        if self.is_negated_lock_check(inner) {
+            self.sink.review(range_of(expr), NEGATED);
+            return;
+        }
         match inner {
-            Expr::Bin(bin)
-                if matches!(bin.op, BinaryOp::NotEq | BinaryOp::NotEqEq)
-                    && (self.string_matches(&bin.left) || self.string_matches(&bin.right)) =>
-            {
-                self.sink.review(range_of(expr), NEGATED);
-                return;
-            }
             Expr::Array(array) => self.array(array),
             Expr::Lit(Lit::Regex(regex)) => self.regex(regex),
             _ => {}
@@ -490,6 +509,7 @@ const d = err.message.indexOf('SQLITE_BUSY') !== -1 || isNetwork(err);
   e.message.toLowerCase().includes('database is locked') ||
   code === 'sqlite_busy' ||
   e.message.includes('Database Is Locked') ||
+  e?.message?.startsWith(`SQLite_Locked`) ||
   e.message?.includes(`ECONNREFUSED`);
 "#));
     }
@@ -567,9 +587,12 @@ const LOCK_RE = /database is locked/;
     }
 
     #[test]
-    fn negated_operand_is_not_removed() {
+    fn negated_checks_are_reviewed_not_removed() {
         insta::assert_snapshot!(run(
-            "const go = isNetwork(e) || !e.message.includes('SQLITE_BUSY');\n"
+            r#"const a = isNetwork(e) || !e.message.includes('SQLITE_BUSY');
+const b = isNetwork(e) || e.message.indexOf('database is locked') === -1;
+const c = isNetwork(e) || e.code !== 'SQLITE_BUSY';
+"#
         ));
     }
 
