@@ -63,9 +63,10 @@ pub fn file_diff(
     let _ = writeln!(out, "{h}--- a/{path}{h:#}");
     let _ = writeln!(out, "{h}+++ b/{path}{h:#}");
     for group in groups {
-        let (first, last) = (&group[0], &group[group.len() - 1]);
-        let old = first.old_range().start..last.old_range().end;
-        let new = first.new_range().start..last.new_range().end;
+        // A delete op can carry a new-side position past the ops after it, so the hunk's
+        // ranges are the hull of all its ops, not the first and last.
+        let old = hull(group.iter().map(|op| op.old_range()));
+        let new = hull(group.iter().map(|op| op.new_range()));
         let mut ids: Vec<&str> = Vec::new();
         for (rule, old_span, new_span) in &change_lines {
             let touches = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
@@ -104,6 +105,12 @@ pub fn file_diff(
     out
 }
 
+fn hull(ranges: impl Iterator<Item = Range<usize>>) -> Range<usize> {
+    ranges
+        .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+        .unwrap_or(0..0)
+}
+
 /// `start,len` of a hunk side, 1-based; an empty side names the line before it.
 fn hunk_range(range: &Range<usize>) -> String {
     let len = range.end - range.start;
@@ -127,5 +134,24 @@ fn split_ending(line: &str) -> (&str, &str) {
         (body, "\n")
     } else {
         (line, "")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hunk_header_covers_every_op() {
+        // similar reports the leading delete with a new-side index past the next ops.
+        let diff = file_diff(
+            "a.ts",
+            "A\nB\nC\nD\n",
+            "C\nB2\nC\nD\n",
+            &[],
+            DiffStyle::default(),
+        );
+        let header = diff.lines().nth(2).unwrap();
+        assert_eq!(header, "@@ -1,4 +1,4 @@");
     }
 }

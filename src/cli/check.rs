@@ -52,7 +52,10 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     let root_abs = std::fs::canonicalize(&root)?;
-    let mut rules = args.rules.load()?;
+    let mut rules = args.rules.load_with(&[
+        pgshift::rules::BUILTIN_STAGE5,
+        pgshift::rules::BUILTIN_SQLITE_ISMS,
+    ])?;
 
     let mut files: Vec<SourcePath> = Vec::new();
     let mut display: HashMap<PathBuf, String> = HashMap::new();

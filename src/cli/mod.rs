@@ -14,6 +14,7 @@ use pgshift::walk::SourcePath;
 pub mod apply;
 pub mod check;
 pub mod diff;
+pub mod init_postgres;
 pub mod report;
 pub mod rules_cmd;
 pub mod verify;
@@ -55,6 +56,8 @@ pub enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Check on a real PostgreSQL server that the new settings hold.
     Verify(verify::VerifyArgs),
+    /// Create the PostgreSQL scaffolding of the plan's Stages 1-4 (dry run unless --write).
+    InitPostgres(init_postgres::InitArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -105,11 +108,18 @@ pub struct RuleArgs {
 }
 
 impl RuleArgs {
+    /// The Stage 5 pack (unless left out) and the `--rules` packs.
     pub fn load(&self) -> anyhow::Result<Vec<Rule>> {
+        self.load_with(&[rules::BUILTIN_STAGE5])
+    }
+
+    /// Like [`RuleArgs::load`], with more built-in packs (`check` adds the SQLite-isms).
+    pub fn load_with(&self, builtin: &[(&str, &str)]) -> anyhow::Result<Vec<Rule>> {
         let mut all = Vec::new();
         if !self.no_default_rules {
-            let (name, text) = rules::BUILTIN_STAGE5;
-            all.extend(rules::load_pack(name, text)?);
+            for (name, text) in builtin {
+                all.extend(rules::load_pack(name, text)?);
+            }
         }
         for file in &self.rule_files {
             let text = std::fs::read_to_string(file)
@@ -163,6 +173,7 @@ pub fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args, global),
         Command::Rules(args) => rules_cmd::run(args, global),
         Command::Verify(args) => verify::run(args, global),
+        Command::InitPostgres(args) => init_postgres::run(args, global),
     }
 }
 

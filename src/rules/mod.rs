@@ -17,6 +17,12 @@ use crate::kinds::{self, ParamError, RuleKind};
 pub const BUILTIN_STAGE5: (&str, &str) =
     ("rules/stage5.toml", include_str!("../../rules/stage5.toml"));
 
+/// The built-in check-only pack of SQLite-isms, compiled into the binary; `check` runs it.
+pub const BUILTIN_SQLITE_ISMS: (&str, &str) = (
+    "rules/sqlite-isms.toml",
+    include_str!("../../rules/sqlite-isms.toml"),
+);
+
 /// A rule ready to run.
 pub struct Rule {
     pub id: Arc<str>,

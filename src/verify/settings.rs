@@ -84,6 +84,8 @@ pub struct Extracted {
     pub notes: Vec<String>,
     pub files_seen: usize,
     pub files_changed: usize,
+    /// Whether the retry wrapper retries `database is locked`, before and after the rules.
+    pub retry_locked: [bool; 2],
 }
 
 /// The before and after text of one file, parsed on demand.
@@ -339,6 +341,7 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
     let before = values(0);
     let after = values(1);
     settings.extend([tx_timeout, tx_max_wait, sync_results, worker_results]);
+    let retry_locked = retry_locked(&rules, &paths, &mut project);
     Ok(Extracted {
         settings,
         before,
@@ -346,7 +349,26 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
         notes,
         files_seen: report.files_seen,
         files_changed,
+        retry_locked,
     })
+}
+
+/// Whether the retry wrapper's files (those of the `retry-max-retries` rule) test for SQLite's
+/// lock errors, before and after the rules.
+fn retry_locked(rules: &[Rule], paths: &[SourcePath], project: &mut Project) -> [bool; 2] {
+    let Some(rule) = rules.iter().find(|r| r.id.as_ref() == "retry-max-retries") else {
+        return [false, false];
+    };
+    let mut found = [false, false];
+    for path in paths.iter().filter(|p| rule.applies_to(&p.rel)) {
+        if let Some(texts) = project.texts(&path.rel) {
+            for (slot, text) in [&texts.before, &texts.after].into_iter().enumerate() {
+                let lower = text.to_lowercase();
+                found[slot] |= lower.contains("sqlite_busy") || lower.contains("database is locked");
+            }
+        }
+    }
+    found
 }
 
 fn files_hint(rule: &Rule) -> String {
