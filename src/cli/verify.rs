@@ -1,17 +1,135 @@
-//! `pgshift verify`: being written.
+//! `pgshift verify`: the PostgreSQL runtime verification pass (see `pgshift::verify`).
+//! The verdict goes to stdout, progress (on a terminal only) and errors to stderr.
+//! Exit 0 pass (warnings allowed), 1 fail, 2 could not run.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use clap::ValueEnum;
+use pgshift::verify::{self, EXIT_COULD_NOT_RUN};
 
 use super::Global;
 
-/// Check on a real PostgreSQL server that the Stage 5 settings hold.
+/// Check on a real PostgreSQL server that the Stage 5 settings hold: capacity, a replay of the
+/// media sync in a scratch schema, the same workload on SQLite side by side, and a verdict.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// Project root.
+    /// Project root: the code whose settings (before and after the rules) are verified.
     #[arg(default_value = ".")]
-    pub root: std::path::PathBuf,
+    pub root: PathBuf,
+    /// PostgreSQL URL; else DATABASE_URL, else ROOT/.env.postgresql, else ROOT/.env (the first
+    /// postgres:// or postgresql:// URL). Prisma's `schema`, `connection_limit`, `pool_timeout`
+    /// and `sslmode` parameters are understood.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Files in the replayed media sync.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub files: u64,
+    /// Physical CPUs of the app machine (Prisma's default pool is CPUs × 2 + 1); default: this
+    /// machine's.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub app_cpus: Option<u64>,
+    /// App instances sharing the server (each with its own pool).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub instances: u64,
+    /// Latency added per file outside transactions, standing in for S3.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub io_latency_ms: u64,
+    /// Output format (json for CI).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Keep the scratch schema (its name is printed) instead of dropping it.
+    #[arg(long)]
+    pub keep: bool,
+    /// Skip the SQLite runs.
+    #[arg(long)]
+    pub no_sqlite: bool,
+    /// Test hook: inject a bug that the data check must catch.
+    #[arg(long, value_enum, hide = true)]
+    pub fault: Option<FaultArg>,
 }
 
-pub fn run(_args: VerifyArgs, _global: &Global) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("verify is being written")
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FaultArg {
+    /// One progress write is a read-modify-write racing the others.
+    LostUpdate,
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static SIGNALS: AtomicUsize = AtomicUsize::new(0);
+
+fn install_interrupt_handler() {
+    // A second Ctrl-C while the scratch schema is being dropped ends the process at once.
+    let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 1 {
+            eprintln!(
+                "pgshift verify: interrupted twice; a pgshift_verify_* schema may be left behind"
+            );
+            std::process::exit(130);
+        }
+        eprintln!(
+            "pgshift verify: interrupted; stopping the workload and dropping the scratch schema"
+        );
+    });
+}
+
+pub fn run(args: VerifyArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    install_interrupt_handler();
+    let options = verify::Options {
+        root: args.root,
+        database_url: args.database_url,
+        env_database_url: std::env::var("DATABASE_URL").ok(),
+        files: args.files as usize,
+        app_cpus: args.app_cpus.map(|n| n as usize),
+        instances: args.instances as usize,
+        io_latency: Duration::from_millis(args.io_latency_ms),
+        keep: args.keep,
+        sqlite: !args.no_sqlite,
+        fault: args.fault.map(|f| match f {
+            FaultArg::LostUpdate => verify::workload::Fault::LostUpdate,
+        }),
+        progress: global.stderr_is_terminal,
+    };
+    match verify::run(&options, &INTERRUPTED) {
+        Ok(report) => {
+            match args.format {
+                Format::Human => print!("{}", verify::report::human(&report, global.color_stdout)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            if report.database.scratch_kept {
+                eprintln!(
+                    "pgshift verify: scratch schema {} kept (--keep); drop it with DROP SCHEMA \"{}\" CASCADE",
+                    report.database.scratch_schema, report.database.scratch_schema
+                );
+            }
+            Ok(ExitCode::from(report.exit_code))
+        }
+        Err(error) => {
+            if args.format == Format::Json {
+                let value = serde_json::json!({
+                    "status": "ERROR",
+                    "exit_code": EXIT_COULD_NOT_RUN,
+                    "message": error.message,
+                    "scratch_schema": error.scratch_schema,
+                });
+                println!("{}", serde_json::to_string_pretty(&value)?);
+            }
+            super::report_error(
+                &anyhow::anyhow!("verify could not run: {}", error.message),
+                global,
+            );
+            Ok(ExitCode::from(EXIT_COULD_NOT_RUN))
+        }
+    }
 }

@@ -178,12 +178,35 @@ pub fn run_project(
     rules: &mut [Rule],
     options: Options,
 ) -> ProjectReport {
+    run_project_with(
+        root,
+        project,
+        files,
+        rules,
+        options,
+        &|path: &SourcePath| read_source(&path.abs),
+    )
+}
+
+/// Where the per-file pass reads a file's text: the disk, or (for `check --staged`) the git
+/// index. The project scan always reads the working tree.
+pub type Reader<'a> = dyn Fn(&SourcePath) -> Result<String, Problem> + Sync + 'a;
+
+/// [`run_project`] with the texts of `files` taken from `reader`.
+pub fn run_project_with(
+    root: &Path,
+    project: &[SourcePath],
+    files: &[SourcePath],
+    rules: &mut [Rule],
+    options: Options,
+    reader: &Reader<'_>,
+) -> ProjectReport {
     prepare_rules(root, project, rules, options);
     let prefilter = Prefilter::new(rules, |rule| rule.imp.triggers());
     let rules: &[Rule] = rules;
     let results: Vec<(FileReport, bool)> = files
         .par_iter()
-        .map(|path| process_file(path, rules, &prefilter, options))
+        .map(|path| process_file(path, rules, &prefilter, options, reader))
         .collect();
     let files_seen = results.len();
     let files_parsed = results.iter().filter(|(_, parsed)| *parsed).count();
@@ -347,12 +370,21 @@ impl Prefilter {
     }
 }
 
-fn read_source(path: &Path) -> Result<String, Problem> {
+/// Reads a source file, refusing what pgshift must not edit (too large, binary, not UTF-8).
+pub fn read_source(path: &Path) -> Result<String, Problem> {
     let metadata = std::fs::metadata(path).map_err(|e| Problem::Unreadable(e.to_string()))?;
     if metadata.len() > MAX_FILE_SIZE {
         return Err(Problem::TooLarge(metadata.len()));
     }
     let bytes = std::fs::read(path).map_err(|e| Problem::Unreadable(e.to_string()))?;
+    decode_source(bytes)
+}
+
+/// The same checks as [`read_source`] for bytes that come from elsewhere (the git index).
+pub fn decode_source(bytes: Vec<u8>) -> Result<String, Problem> {
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(Problem::TooLarge(bytes.len() as u64));
+    }
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err(Problem::Binary);
     }
@@ -365,9 +397,10 @@ fn process_file(
     rules: &[Rule],
     prefilter: &Prefilter,
     options: Options,
+    reader: &Reader<'_>,
 ) -> (FileReport, bool) {
     let mut report = FileReport::new(path.clone());
-    let text = match read_source(&path.abs) {
+    let text = match reader(path) {
         Ok(text) => text,
         Err(problem) => {
             report.problem = Some(problem);

@@ -21,7 +21,7 @@ use toml::Spanned;
 use super::resolve::{Resolved, Resolver};
 use super::scope::{RefForm, find_references, top_level_names};
 use super::{FileContext, KindSpec, ParamError, ProjectFacts, RuleKind, ScanFacts, Sink};
-use crate::source::span_range;
+use crate::source::{Lang, span_range};
 
 pub const SPEC: KindSpec = KindSpec {
     name: "rename",
@@ -211,7 +211,8 @@ impl Rename {
     fn exports_binding(
         &self,
         file: &str,
-        facts: &HashMap<String, ModuleFacts>,
+        name: &str,
+        facts: &mut HashMap<String, ModuleFacts>,
         root: &Path,
         memo: &mut HashMap<String, bool>,
     ) -> bool {
@@ -220,15 +221,16 @@ impl Rename {
         }
         // Assume no while this module is being decided, so that cycles end.
         memo.insert(file.to_string(), false);
-        let facts_here = facts
-            .get(file)
-            .cloned()
-            .unwrap_or_else(|| stars_only(root, file));
+        if !facts.contains_key(file) {
+            let read = self.read_facts(root, file, name);
+            facts.insert(file.to_string(), read);
+        }
+        let facts_here = facts[file].clone();
         let mut answer = facts_here.declares_export && self.declared_here(file);
         if !answer {
             for specifier in facts_here.forwards.iter().chain(&facts_here.stars) {
                 if let Resolved::File(target) = self.project.resolver.resolve(file, specifier)
-                    && self.exports_binding(&target, facts, root, memo)
+                    && self.exports_binding(&target, name, facts, root, memo)
                 {
                     answer = true;
                     break;
@@ -239,16 +241,30 @@ impl Rename {
         answer
     }
 
-    /// Every module, among those scanned and those they import from, that exports the name
-    /// the facts are about.
+    /// Facts of a module the scan did not see (it was not among the files checked, or it does
+    /// not mention the name but may pass it on with `export *`).
+    fn read_facts(&self, root: &Path, file: &str, name: &str) -> ModuleFacts {
+        let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+            return ModuleFacts::default();
+        };
+        let parsed = Lang::from_path(file).and_then(|lang| crate::source::parse(&text, lang).ok());
+        match parsed.map(|p| p.program) {
+            Some(Program::Module(module)) => self.facts(&module, name),
+            Some(Program::Script(_)) => ModuleFacts::default(),
+            None => stars_only(&text),
+        }
+    }
+
+    /// Every module, among those scanned and those they import from, that exports `name`.
     fn exporting_modules(
         &self,
-        facts: &HashMap<String, ModuleFacts>,
+        name: &str,
+        mut facts: HashMap<String, ModuleFacts>,
         root: &Path,
     ) -> HashSet<String> {
         let mut memo = HashMap::new();
         let mut wanted: Vec<String> = facts.keys().cloned().collect();
-        for (path, module_facts) in facts {
+        for (path, module_facts) in &facts {
             for specifier in &module_facts.imports {
                 if let Resolved::File(target) = self.project.resolver.resolve(path, specifier) {
                     wanted.push(target);
@@ -256,7 +272,7 @@ impl Rename {
             }
         }
         for file in wanted {
-            self.exports_binding(&file, facts, root, &mut memo);
+            self.exports_binding(&file, name, &mut facts, root, &mut memo);
         }
         memo.into_iter()
             .filter(|(_, yes)| *yes)
@@ -282,21 +298,16 @@ impl Rename {
     }
 }
 
-/// A module the scan did not parse (it does not mention the name) can still pass the binding
-/// on with `export * from`; a plain text search finds those.
-fn stars_only(root: &Path, file: &str) -> ModuleFacts {
+/// A module that does not parse can still be read for `export * from` lines.
+fn stars_only(text: &str) -> ModuleFacts {
     static STAR: OnceLock<Regex> = OnceLock::new();
     let star = STAR.get_or_init(|| {
         Regex::new(r#"export\s*\*\s*from\s*['"]([^'"]+)['"]"#).expect("valid regex")
     });
-    let mut facts = ModuleFacts::default();
-    if let Ok(text) = std::fs::read_to_string(root.join(file)) {
-        facts.stars = star
-            .captures_iter(&text)
-            .map(|c| c[1].to_string())
-            .collect();
+    ModuleFacts {
+        stars: star.captures_iter(text).map(|c| c[1].to_string()).collect(),
+        ..ModuleFacts::default()
     }
-    facts
 }
 
 fn str_value(s: &Str) -> String {
@@ -381,8 +392,8 @@ impl RuleKind for Rename {
             }
         }
         let root: PathBuf = project.root.to_path_buf();
-        self.project.exporting = self.exporting_modules(&old_facts, &root);
-        self.project.exporting_new = self.exporting_modules(&new_facts, &root);
+        self.project.exporting = self.exporting_modules(&self.from, old_facts, &root);
+        self.project.exporting_new = self.exporting_modules(&self.to, new_facts, &root);
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {

@@ -23,6 +23,9 @@ pub enum Resolved {
 /// Resolves specifiers against the project's files and `tsconfig.json`.
 #[derive(Debug, Default)]
 pub struct Resolver {
+    /// The project root: a file missing from `files` (a check of a few files passes only
+    /// those) is looked for on disk.
+    root: std::path::PathBuf,
     files: HashSet<String>,
     /// `paths` entries: the pattern and its targets, relative to the project root.
     paths: Vec<(String, Vec<String>)>,
@@ -35,6 +38,7 @@ impl Resolver {
     /// (comments and trailing commas allowed) when there is one.
     pub fn new(root: &Path, files: &[String]) -> Resolver {
         let mut resolver = Resolver {
+            root: root.to_path_buf(),
             files: files.iter().cloned().collect(),
             ..Resolver::default()
         };
@@ -104,8 +108,12 @@ impl Resolver {
         Resolved::External
     }
 
+    fn exists(&self, path: &str) -> bool {
+        !path.is_empty() && (self.files.contains(path) || self.root.join(path).is_file())
+    }
+
     fn find(&self, path: &str) -> Option<String> {
-        if self.files.contains(path) {
+        if self.exists(path) {
             return Some(path.to_string());
         }
         // ESM-style TypeScript imports name the emitted `.js` file.
@@ -118,14 +126,14 @@ impl Resolver {
         ] {
             if let Some(stem) = path.strip_suffix(js) {
                 let candidate = format!("{stem}{ts}");
-                if self.files.contains(&candidate) {
+                if self.exists(&candidate) {
                     return Some(candidate);
                 }
             }
         }
         for ext in EXTENSIONS {
             let candidate = format!("{path}{ext}");
-            if self.files.contains(&candidate) {
+            if self.exists(&candidate) {
                 return Some(candidate);
             }
         }
@@ -135,7 +143,7 @@ impl Resolver {
             } else {
                 format!("{path}/index{ext}")
             };
-            if self.files.contains(&candidate) {
+            if self.exists(&candidate) {
                 return Some(candidate);
             }
         }

@@ -240,7 +240,10 @@ impl DbUrl {
 
     /// Prisma's `pool_timeout` (seconds; 0 means wait forever). Default 10 s.
     pub fn pool_timeout(&self) -> Option<Duration> {
-        match self.param("pool_timeout").and_then(|v| v.parse::<u64>().ok()) {
+        match self
+            .param("pool_timeout")
+            .and_then(|v| v.parse::<u64>().ok())
+        {
             Some(0) => None,
             Some(secs) => Some(Duration::from_secs(secs)),
             None => Some(PRISMA_DEFAULT_POOL_TIMEOUT),
@@ -253,7 +256,10 @@ impl DbUrl {
     }
 
     pub fn connect_timeout(&self) -> Duration {
-        match self.param("connect_timeout").and_then(|v| v.parse::<u64>().ok()) {
+        match self
+            .param("connect_timeout")
+            .and_then(|v| v.parse::<u64>().ok())
+        {
             Some(0) | None => DEFAULT_CONNECT_TIMEOUT,
             Some(secs) => Duration::from_secs(secs),
         }
@@ -330,9 +336,7 @@ impl DbUrl {
                 tls.add_root_certificate(cert);
             }
         }
-        let connector = tls
-            .build()
-            .map_err(|e| format!("cannot set up TLS: {e}"))?;
+        let connector = tls.build().map_err(|e| format!("cannot set up TLS: {e}"))?;
         Ok((config, MakeTlsConnector::new(connector)))
     }
 }
@@ -535,7 +539,8 @@ mod tests {
 
     #[test]
     fn dotenv_values() {
-        let text = "# comment\nexport DATABASE_URL=\"postgresql://a:b@h/db?schema=public\"\nOTHER=1\n";
+        let text =
+            "# comment\nexport DATABASE_URL=\"postgresql://a:b@h/db?schema=public\"\nOTHER=1\n";
         assert_eq!(
             dotenv_value(text, "DATABASE_URL").as_deref(),
             Some("postgresql://a:b@h/db?schema=public")

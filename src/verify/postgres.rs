@@ -162,7 +162,10 @@ pub struct Scratch {
 #[derive(Debug)]
 pub enum ScratchError {
     /// The role may not create schemas in this database.
-    NoCreate { role: String, database: String },
+    NoCreate {
+        role: String,
+        database: String,
+    },
     Other(String),
 }
 

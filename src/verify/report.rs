@@ -336,6 +336,7 @@ pub fn checks(
         detail: format!(
             "demand {} (queues {processing} + {sync_queue} + {watermark}, parallelLimit {}) {} pool {} ({}){}; measured wait for a connection p95 {}, max {} ({pool_timeout}, transaction maxWait {} ms){}",
             capacity.demand,
+            capacity.parallel_limit,
             if capacity.demand > capacity.pool_size { ">" } else { "<=" },
             capacity.pool_size,
             capacity.pool_source,
@@ -612,7 +613,10 @@ pub fn human(report: &Report, color: bool) -> String {
     );
 
     let _ = writeln!(out);
-    let _ = writeln!(out, "Settings from the code, before → after the Stage 5 rules");
+    let _ = writeln!(
+        out,
+        "Settings from the code, before → after the Stage 5 rules"
+    );
     let label_width = report
         .settings
         .iter()
@@ -638,7 +642,12 @@ pub fn human(report: &Report, color: bool) -> String {
             source
         );
         for note in &setting.notes {
-            let _ = writeln!(out, "  {}{}note: {note}", " ".repeat(label_width), " ".repeat(16));
+            let _ = writeln!(
+                out,
+                "  {}{}note: {note}",
+                " ".repeat(label_width),
+                " ".repeat(16)
+            );
         }
     }
     if !report.notes.is_empty() {
@@ -709,11 +718,7 @@ pub fn human(report: &Report, color: bool) -> String {
                 )
             }),
             ("workers / pool", |o| {
-                format!(
-                    "{} / {}",
-                    o.params.demand(),
-                    o.params.pool_size
-                )
+                format!("{} / {}", o.params.demand(), o.params.pool_size)
             }),
             ("tx timeout / maxWait", |o| {
                 format!(
@@ -759,7 +764,9 @@ pub fn human(report: &Report, color: bool) -> String {
             ("errors", error_summary),
             ("timed out", |o| o.timed_out.to_string()),
             ("database is locked", |o| o.database_locked.to_string()),
-            ("failed after retries", |o| o.failed_operation_count().to_string()),
+            ("failed after retries", |o| {
+                o.failed_operation_count().to_string()
+            }),
             ("results kept", |o| {
                 format!("{} (limit {})", o.results_kept, o.params.results_limit)
             }),

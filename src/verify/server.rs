@@ -77,7 +77,12 @@ pub fn read(client: &mut Client) -> Result<ServerFacts, postgres::Error> {
         units
             .iter()
             .find(|r| r.get::<_, String>(0) == name)
-            .map(|r| millis(&r.get::<_, String>(1), r.get::<_, Option<String>>(2).as_deref()))
+            .map(|r| {
+                millis(
+                    &r.get::<_, String>(1),
+                    r.get::<_, Option<String>>(2).as_deref(),
+                )
+            })
             .unwrap_or(0)
     };
     let reserved: Option<String> = row.get(4);

@@ -28,7 +28,10 @@ pub const PRISMA_DEFAULT_TIMEOUT_MS: f64 = 5000.0;
 
 /// The rules whose named numbers the workload uses, and what each one is.
 const NAMED: &[(&str, &str)] = &[
-    ("queue-concurrency-processing", "processing queue concurrency"),
+    (
+        "queue-concurrency-processing",
+        "processing queue concurrency",
+    ),
     ("queue-concurrency-sync", "sync queue concurrency"),
     ("queue-concurrency-watermark", "watermark queue concurrency"),
     ("sync-batch-size", "sync batchSize"),
@@ -221,7 +224,8 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
     for (id, label) in NAMED {
         let rule = by_id(id).ok_or_else(|| format!("the built-in pack has no rule `{id}`"))?;
         let name = param(rule, "name").ok_or_else(|| format!("rule `{id}` has no `name`"))?;
-        let from = number_param(rule, "from").ok_or_else(|| format!("rule `{id}` has no `from`"))?;
+        let from =
+            number_param(rule, "from").ok_or_else(|| format!("rule `{id}` has no `from`"))?;
         let to = number_param(rule, "to").ok_or_else(|| format!("rule `{id}` has no `to`"))?;
         let targets: Vec<String> = paths
             .iter()
@@ -259,7 +263,10 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
             }
             None => (
                 from,
-                format!("`{name}` not found in {}: the pack's expected value", files_hint(rule)),
+                format!(
+                    "`{name}` not found in {}: the pack's expected value",
+                    files_hint(rule)
+                ),
             ),
         };
         let (after, after_source) = match summarize(&found[1]) {
@@ -269,7 +276,10 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
             }
             None => (
                 to,
-                format!("`{name}` not found in {}: the pack's target", files_hint(rule)),
+                format!(
+                    "`{name}` not found in {}: the pack's target",
+                    files_hint(rule)
+                ),
             ),
         };
         let was_found = !found[1].is_empty();
@@ -364,7 +374,8 @@ fn retry_locked(rules: &[Rule], paths: &[SourcePath], project: &mut Project) -> 
         if let Some(texts) = project.texts(&path.rel) {
             for (slot, text) in [&texts.before, &texts.after].into_iter().enumerate() {
                 let lower = text.to_lowercase();
-                found[slot] |= lower.contains("sqlite_busy") || lower.contains("database is locked");
+                found[slot] |=
+                    lower.contains("sqlite_busy") || lower.contains("database is locked");
             }
         }
     }
@@ -426,7 +437,10 @@ fn slice_setting(
             notes.extend(d);
             (v, s)
         }
-        None => (from.abs(), "not found: the pack's expected value".to_string()),
+        None => (
+            from.abs(),
+            "not found: the pack's expected value".to_string(),
+        ),
     };
     let (after, after_source) = match summarize(&found[1]) {
         Some((v, s, d)) => {
@@ -557,9 +571,7 @@ fn transaction_settings(
             let matches = expect.is_some_and(|e| call.timeout == Some(e));
             let better = match &chosen {
                 None => true,
-                Some((current, _)) => {
-                    matches && expect.is_some_and(|e| current.timeout != Some(e))
-                }
+                Some((current, _)) => matches && expect.is_some_and(|e| current.timeout != Some(e)),
             };
             if better {
                 chosen = Some((call.clone(), calls[1].get(index).cloned()));
@@ -576,9 +588,16 @@ fn transaction_settings(
                      which: usize|
      -> (f64, String) {
         let explicit = call.and_then(|c| if which == 0 { c.timeout } else { c.max_wait });
-        let name = if which == 0 { option.as_str() } else { "maxWait" };
+        let name = if which == 0 {
+            option.as_str()
+        } else {
+            "maxWait"
+        };
         if let (Some(value), Some(call)) = (explicit, call) {
-            return (value, format!("`{name}: {}` at {}", number_literal(value), call.place));
+            return (
+                value,
+                format!("`{name}: {}` at {}", number_literal(value), call.place),
+            );
         }
         let client_value = if which == 0 { &client.0 } else { &client.1 };
         if let Some(found) = client_value {
@@ -586,7 +605,11 @@ fn transaction_settings(
                 found.value,
                 format!(
                     "client default `{}` at {}",
-                    if which == 0 { &client_option } else { "transactionOptions.maxWait" },
+                    if which == 0 {
+                        &client_option
+                    } else {
+                        "transactionOptions.maxWait"
+                    },
                     found.place
                 ),
             );
@@ -594,12 +617,16 @@ fn transaction_settings(
         if which == 0 {
             (
                 default_value,
-                format!("Prisma's default (no `{name}` option, no `{client_option}` on `new {constructor}`)"),
+                format!(
+                    "Prisma's default (no `{name}` option, no `{client_option}` on `new {constructor}`)"
+                ),
             )
         } else {
             (
                 PRISMA_DEFAULT_MAX_WAIT_MS,
-                format!("Prisma's default (no `maxWait`, no `transactionOptions.maxWait` on `new {constructor}`)"),
+                format!(
+                    "Prisma's default (no `maxWait`, no `transactionOptions.maxWait` on `new {constructor}`)"
+                ),
             )
         }
     };
@@ -852,13 +879,14 @@ impl Visit for TxCalls<'_> {
                     Expr::Object(object) => Some(object),
                     _ => None,
                 });
-            let timeout = options.and_then(|o| object_number(o, self.option)).map(|f| f.1);
-            let max_wait = options.and_then(|o| object_number(o, "maxWait")).map(|f| f.1);
-            self.found.push((
-                crate::kinds::ast::range_of(call).start,
-                timeout,
-                max_wait,
-            ));
+            let timeout = options
+                .and_then(|o| object_number(o, self.option))
+                .map(|f| f.1);
+            let max_wait = options
+                .and_then(|o| object_number(o, "maxWait"))
+                .map(|f| f.1);
+            self.found
+                .push((crate::kinds::ast::range_of(call).start, timeout, max_wait));
         }
         call.visit_children_with(self);
     }

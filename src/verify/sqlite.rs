@@ -217,12 +217,7 @@ impl Backend for SqliteBackend {
         .map_err(op_error)
     }
 
-    fn queue_step(
-        &self,
-        conn: &mut Connection,
-        step: QueueStep,
-        key: &str,
-    ) -> Result<(), OpError> {
+    fn queue_step(&self, conn: &mut Connection, step: QueueStep, key: &str) -> Result<(), OpError> {
         let sql = match step {
             QueueStep::ProcessingStart => {
                 r#"UPDATE "Media" SET "status" = 'PROCESSING', "updatedAt" = CURRENT_TIMESTAMP WHERE "key" = ?1"#

@@ -141,7 +141,10 @@ impl FileRow {
             mime_type,
             // 1 KiB .. ~200 KiB: the job's byte counter is a 32-bit Int in the Prisma model.
             size: 1024 + ((index as i64 * 7919) % 200_000),
-            etag: format!("{:016x}", (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            etag: format!(
+                "{:016x}",
+                (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ),
         }
     }
 }
@@ -205,8 +208,7 @@ pub trait Backend: Sync {
         files: i64,
         bytes: i64,
     ) -> Result<(), OpError>;
-    fn queue_step(&self, conn: &mut Self::Conn, step: QueueStep, key: &str)
-    -> Result<(), OpError>;
+    fn queue_step(&self, conn: &mut Self::Conn, step: QueueStep, key: &str) -> Result<(), OpError>;
     fn finish_job(&self, conn: &mut Self::Conn, job: &str, errors: &str) -> Result<(), OpError>;
     /// Creates the job row (status RUNNING, `totalFiles`), outside the measured workload.
     fn create_job(&self, job: &str, total: i64) -> Result<(), OpError>;
@@ -273,8 +275,7 @@ impl Params {
                 .map(|start| start..(start + self.batch_size).min(self.files))
                 .collect()
         } else {
-            #[allow(clippy::single_range_in_vec_init)]
-            vec![0..self.files]
+            std::iter::once(0..self.files).collect()
         }
     }
 
@@ -498,9 +499,9 @@ impl<B: Backend> Context<'_, B> {
             }
             _ => (max_wait, ErrorClass::TransactionStartTimeout),
         };
-        let mut lease = self
-            .pool
-            .get(Some(wait), class, self.interrupted, || self.backend.connect())?;
+        let mut lease = self.pool.get(Some(wait), class, self.interrupted, || {
+            self.backend.connect()
+        })?;
         self.stats
             .lock()
             .unwrap()
@@ -508,7 +509,7 @@ impl<B: Backend> Context<'_, B> {
             .push(ms(lease.waited));
         let left = max_wait.saturating_sub(lease.waited);
         let started = Instant::now();
-        let result = self.transaction_body(&mut lease.conn, files, left, started);
+        let result = self.transaction_body(&mut lease.conn, files, left);
         let elapsed = ms(started.elapsed());
         {
             let mut stats = self.stats.lock().unwrap();
@@ -529,7 +530,6 @@ impl<B: Backend> Context<'_, B> {
         conn: &mut B::Conn,
         files: &[FileRow],
         start_budget: Duration,
-        started: Instant,
     ) -> Result<(), OpError> {
         if start_budget.is_zero() {
             return Err(OpError::new(
@@ -562,7 +562,6 @@ impl<B: Backend> Context<'_, B> {
         if began.elapsed() > timeout {
             return Err(expired(began));
         }
-        let _ = started;
         self.backend.commit(conn)
     }
 
@@ -702,7 +701,7 @@ impl<B: Backend> Context<'_, B> {
                 Err(_) => return,
             };
             for (at, step) in steps.iter().enumerate() {
-                if at + 1 == steps.len() || steps.len() == 1 {
+                if at + 1 == steps.len() {
                     // The work itself (thumbnails, watermark, the S3 HEAD), outside the database.
                     self.sleep(self.params.io_latency);
                 }
@@ -753,15 +752,15 @@ pub fn run<B: Backend>(
     let next = AtomicUsize::new(0);
     let started = Instant::now();
     let mut sync_seconds = 0.0;
+    let mut receivers = Vec::new();
+    let mut senders = Vec::new();
+    for _ in 0..3 {
+        let (tx, rx) = mpsc::channel::<Arc<str>>();
+        senders.push(tx);
+        receivers.push(Mutex::new(rx));
+    }
+    let senders: [mpsc::Sender<Arc<str>>; 3] = senders.try_into().unwrap();
     std::thread::scope(|scope| {
-        let mut receivers = Vec::new();
-        let mut senders = Vec::new();
-        for _ in 0..3 {
-            let (tx, rx) = mpsc::channel::<Arc<str>>();
-            senders.push(tx);
-            receivers.push(Mutex::new(rx));
-        }
-        let senders: [mpsc::Sender<Arc<str>>; 3] = senders.try_into().unwrap();
         let receivers = &receivers;
         let context = &context;
         let mut queue_workers = Vec::new();
@@ -945,9 +944,7 @@ fn check_data(stats: &Stats, counts: &Counts, params: &Params) -> DataCheck {
         ok: lost.is_empty() && failed.is_empty() && complete,
         counts: counts.clone(),
         expected_rows: params.files as i64,
-        expected_bytes: (0..params.files)
-            .map(|i| FileRow::nth("", i).size)
-            .sum(),
+        expected_bytes: (0..params.files).map(|i| FileRow::nth("", i).size).sum(),
         lost,
         failed,
     }
