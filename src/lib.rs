@@ -4,6 +4,7 @@
 
 pub mod edit;
 pub mod engine;
+pub mod git;
 pub mod kinds;
 pub mod patch;
 pub mod rules;

@@ -1,15 +1,18 @@
 //! `pgshift check`: the guard for pre-commit hooks and CI. Every place where a rule would
-//! change code or needs review is a finding; the exit code says whether there were any.
+//! change code or needs review is a finding; the exit code says whether there were any. It
+//! checks folders, the files a hook runner names, or (`--staged`) what the next commit holds.
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pgshift::engine::{self, FileReport};
+use anyhow::Context as _;
+use pgshift::engine::{self, FileReport, Problem};
 use pgshift::source::Lang;
 use pgshift::walk::{SourcePath, relative, walk};
 
+use super::baseline;
 use super::report::{self, Finding, FindingKind, Positions};
 use super::{EXIT_CLEAN, EXIT_FINDINGS, Global, RuleArgs};
 
@@ -17,7 +20,12 @@ use super::{EXIT_CLEAN, EXIT_FINDINGS, Global, RuleArgs};
 pub struct CheckArgs {
     /// Files or folders to check [default: .]
     pub paths: Vec<PathBuf>,
-    /// Project root, for rule globs and import resolution [default: the one folder given, else .]
+    /// Check the staged content of the files the next commit changes (the git index, not the
+    /// working tree).
+    #[arg(long, conflicts_with = "paths")]
+    pub staged: bool,
+    /// Project root, for rule globs and import resolution [default: the one folder given, the
+    /// repository's top folder with --staged, else .]
     #[arg(long)]
     pub root: Option<PathBuf>,
     #[command(flatten)]
@@ -25,6 +33,12 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+    /// Fail only on findings that are not in this baseline file; name its stale entries.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE (JSON, meant to be committed) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -32,9 +46,137 @@ pub enum CheckFormat {
     Human,
     Json,
     Github,
+    Sarif,
+}
+
+/// What to check, and how to show it.
+struct Inputs {
+    root: PathBuf,
+    files: Vec<SourcePath>,
+    /// How each file is named in output, by absolute path.
+    display: HashMap<PathBuf, String>,
+    /// Findings about the inputs themselves (missing files, files outside the root).
+    findings: Vec<Finding>,
+    /// The staged content, by path relative to the root (with --staged).
+    staged: Option<HashMap<String, Vec<u8>>>,
 }
 
 pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    let mut rules = args.rules.load_with(&[
+        pgshift::rules::BUILTIN_STAGE5,
+        pgshift::rules::BUILTIN_SQLITE_ISMS,
+    ])?;
+    let inputs = if args.staged {
+        staged_inputs(&args)?
+    } else {
+        path_inputs(&args)?
+    };
+    let report = match &inputs.staged {
+        Some(staged) => {
+            let reader = |path: &SourcePath| match staged.get(&path.rel) {
+                Some(bytes) => engine::decode_source(bytes.clone()),
+                None => Err(Problem::Unreadable("not staged".into())),
+            };
+            engine::run_project_with(
+                &inputs.root,
+                &inputs.files,
+                &inputs.files,
+                &mut rules,
+                args.rules.options(),
+                &reader,
+            )
+        }
+        None => engine::run_project(
+            &inputs.root,
+            &inputs.files,
+            &inputs.files,
+            &mut rules,
+            args.rules.options(),
+        ),
+    };
+    let shown = |file: &FileReport| {
+        inputs
+            .display
+            .get(&file.path.abs)
+            .cloned()
+            .unwrap_or_else(|| file.path.rel.clone())
+    };
+    let mut findings = inputs.findings;
+    findings.extend(report::findings(
+        &report,
+        &rules,
+        Positions::Original,
+        &shown,
+    ));
+
+    if let Some(path) = &args.write_baseline {
+        let count = baseline::write(path, &findings)?;
+        eprintln!(
+            "pgshift: wrote {} to {}",
+            report::plural(count, "finding"),
+            path.display()
+        );
+        return Ok(ExitCode::from(EXIT_CLEAN));
+    }
+    let mut stale = Vec::new();
+    if let Some(path) = &args.baseline {
+        let known = baseline::read(path)?;
+        let (new, gone) = baseline::compare(&known, findings);
+        findings = new;
+        stale = gone;
+    }
+
+    let text = match args.format {
+        CheckFormat::Human => human_text(&findings),
+        CheckFormat::Json => serde_json::to_string_pretty(&findings)? + "\n",
+        CheckFormat::Github => report::github(&findings),
+        CheckFormat::Sarif => {
+            serde_json::to_string_pretty(&report::sarif(&findings, &rules))? + "\n"
+        }
+    };
+    let text = if args.format == CheckFormat::Human && global.color_stdout {
+        report::human(&findings, true) + &text[report::human(&findings, false).len()..]
+    } else {
+        text
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    if !stale.is_empty() {
+        eprintln!(
+            "pgshift: {} of {} no longer occur; remove them (or write the baseline again):",
+            report::plural(stale.len(), "entry"),
+            args.baseline
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+        for entry in &stale {
+            eprintln!("  {} [{}] {}", entry.path, entry.rule, entry.source);
+        }
+    }
+    Ok(ExitCode::from(if findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }))
+}
+
+fn human_text(findings: &[Finding]) -> String {
+    let mut text = report::human(findings, false);
+    if !findings.is_empty() {
+        let count = |kind| findings.iter().filter(|f| f.kind == kind).count();
+        text.push_str(&format!(
+            "\n{} to change, {} to review, {} not checked; `pgshift diff` shows the fix, `pgshift apply` makes it\n",
+            report::plural(count(FindingKind::Change), "place"),
+            report::plural(count(FindingKind::Review), "place"),
+            report::plural(count(FindingKind::Error), "file"),
+        ));
+    }
+    text
+}
+
+fn path_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -52,112 +194,108 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     let root_abs = std::fs::canonicalize(&root)?;
-    let mut rules = args.rules.load_with(&[
-        pgshift::rules::BUILTIN_STAGE5,
-        pgshift::rules::BUILTIN_SQLITE_ISMS,
-    ])?;
-
-    let mut files: Vec<SourcePath> = Vec::new();
-    let mut display: HashMap<PathBuf, String> = HashMap::new();
-    let mut findings: Vec<Finding> = Vec::new();
+    let cwd = std::fs::canonicalize(".")?;
+    let mut inputs = Inputs {
+        root,
+        files: Vec::new(),
+        display: HashMap::new(),
+        findings: Vec::new(),
+        staged: None,
+    };
     for path in &paths {
         let given = path.display().to_string();
         if path.is_dir() {
             let dir_abs = std::fs::canonicalize(path)?;
             for file in walk(path) {
-                let Some(rel) = std::fs::canonicalize(&file.abs)
-                    .ok()
-                    .and_then(|abs| relative(&root_abs, &abs))
-                else {
-                    findings.push(outside(&format!(
-                        "{}/{}",
-                        given.trim_end_matches('/'),
-                        file.rel
-                    )));
-                    continue;
-                };
-                let shown = if dir_abs == std::fs::canonicalize(".").unwrap_or_default()
-                    && (given == "." || given == "./")
-                {
+                let shown = if dir_abs == cwd {
                     file.rel.clone()
                 } else {
                     format!("{}/{}", given.trim_end_matches('/'), file.rel)
                 };
-                display.insert(file.abs.clone(), shown);
-                files.push(SourcePath { rel, abs: file.abs });
+                let Some(rel) = std::fs::canonicalize(&file.abs)
+                    .ok()
+                    .and_then(|abs| relative(&root_abs, &abs))
+                else {
+                    inputs.findings.push(error_finding(
+                        &shown,
+                        "outside the project root; pass --root",
+                    ));
+                    continue;
+                };
+                inputs.display.insert(file.abs.clone(), shown);
+                inputs.files.push(SourcePath { rel, abs: file.abs });
             }
         } else if Lang::from_path(&given).is_none() {
             // Hook runners pass every staged file; those pgshift does not read are not an error.
         } else if !path.exists() {
-            findings.push(error_finding(&given, "file not found"));
+            inputs
+                .findings
+                .push(error_finding(&given, "file not found"));
         } else {
             let Some(rel) = std::fs::canonicalize(path)
                 .ok()
                 .and_then(|abs| relative(&root_abs, &abs))
             else {
-                findings.push(outside(&given));
+                inputs.findings.push(error_finding(
+                    &given,
+                    "outside the project root; pass --root",
+                ));
                 continue;
             };
-            display.insert(path.clone(), given);
-            files.push(SourcePath {
+            inputs.display.insert(path.clone(), given);
+            inputs.files.push(SourcePath {
                 rel,
                 abs: path.clone(),
             });
         }
     }
-    files.sort();
-    files.dedup_by(|a, b| a.rel == b.rel);
-    let project = if args.paths.len() == 1 && path_eq(&paths[0], &root) {
-        files.clone()
-    } else {
-        walk(&root)
-    };
-    let report = engine::run_project(&root, &project, &files, &mut rules, args.rules.options());
-    let shown = |file: &FileReport| {
-        display
-            .get(&file.path.abs)
-            .cloned()
-            .unwrap_or_else(|| file.path.rel.clone())
-    };
-    findings.extend(report::findings(
-        &report,
-        &rules,
-        Positions::Original,
-        &shown,
-    ));
-
-    let text = match args.format {
-        CheckFormat::Human => {
-            let mut text = report::human(&findings, global.color_stdout);
-            if !findings.is_empty() {
-                let count = |kind| findings.iter().filter(|f| f.kind == kind).count();
-                text.push_str(&format!(
-                    "\n{} to change, {} to review, {} not checked; `pgshift diff` shows the fix, `pgshift apply` makes it\n",
-                    report::plural(count(FindingKind::Change), "place"),
-                    report::plural(count(FindingKind::Review), "place"),
-                    report::plural(count(FindingKind::Error), "file"),
-                ));
-            }
-            text
-        }
-        CheckFormat::Json => serde_json::to_string_pretty(&findings)? + "\n",
-        CheckFormat::Github => report::github(&findings),
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
-    Ok(ExitCode::from(if findings.is_empty() {
-        EXIT_CLEAN
-    } else {
-        EXIT_FINDINGS
-    }))
+    inputs.files.sort();
+    inputs.files.dedup_by(|a, b| a.rel == b.rel);
+    Ok(inputs)
 }
 
-fn path_eq(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
+fn staged_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
+    let start = args.root.clone().unwrap_or_else(|| PathBuf::from("."));
+    let repo = pgshift::git::toplevel(&start)?;
+    let root = match &args.root {
+        Some(root) => {
+            std::fs::canonicalize(root).with_context(|| format!("no folder {}", root.display()))?
+        }
+        None => repo.clone(),
+    };
+    let repo_abs = std::fs::canonicalize(&repo)?;
+    let prefix = relative(&repo_abs, &root).unwrap_or_default();
+    let paths: Vec<String> = pgshift::git::staged_paths(&repo)?
+        .into_iter()
+        .filter(|p| Lang::from_path(p).is_some())
+        .filter(|p| prefix.is_empty() || p.starts_with(&format!("{prefix}/")))
+        .collect();
+    let contents = pgshift::git::staged_contents(&repo, &paths)?;
+    let mut inputs = Inputs {
+        root: root.clone(),
+        files: Vec::new(),
+        display: HashMap::new(),
+        findings: Vec::new(),
+        staged: Some(HashMap::new()),
+    };
+    for file in contents {
+        let rel = if prefix.is_empty() {
+            file.path.clone()
+        } else {
+            file.path[prefix.len() + 1..].to_string()
+        };
+        let abs = root.join(&rel);
+        inputs.display.insert(abs.clone(), file.path.clone());
+        inputs.files.push(SourcePath {
+            rel: rel.clone(),
+            abs,
+        });
+        if let Some(staged) = &mut inputs.staged {
+            staged.insert(rel, file.content);
+        }
     }
+    inputs.files.sort();
+    Ok(inputs)
 }
 
 fn error_finding(path: &str, message: &str) -> Finding {
@@ -169,9 +307,6 @@ fn error_finding(path: &str, message: &str) -> Finding {
         kind: FindingKind::Error,
         message: message.to_string(),
         source_line: None,
+        fix: None,
     }
-}
-
-fn outside(path: &str) -> Finding {
-    error_finding(path, "outside the project root; pass --root")
 }

@@ -12,8 +12,10 @@ use pgshift::rules::{self, Rule};
 use pgshift::walk::SourcePath;
 
 pub mod apply;
+pub mod baseline;
 pub mod check;
 pub mod diff;
+pub mod hook;
 pub mod init_postgres;
 pub mod report;
 pub mod rules_cmd;
@@ -52,6 +54,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Fail while any workaround is present: for pre-commit hooks and CI.
     Check(check::CheckArgs),
+    /// Install or remove the git pre-commit hook that runs `check --staged`.
+    Hook(hook::HookArgs),
     /// List the rules, or show one with its parameters.
     Rules(rules_cmd::RulesArgs),
     /// Check on a real PostgreSQL server that the new settings hold.
@@ -172,6 +176,7 @@ pub fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> {
         Command::Apply(args) => apply::run(args, global),
         Command::Check(args) => check::run(args, global),
         Command::Rules(args) => rules_cmd::run(args, global),
+        Command::Hook(args) => hook::run(args, global),
         Command::Verify(args) => verify::run(args, global),
         Command::InitPostgres(args) => init_postgres::run(args, global),
     }

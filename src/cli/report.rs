@@ -31,6 +31,16 @@ pub struct Finding {
     pub message: String,
     #[serde(skip)]
     pub source_line: Option<String>,
+    /// For a change: the end of the replaced text and what replaces it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fix {
+    pub end_line: usize,
+    pub end_column: usize,
+    pub replacement: String,
 }
 
 /// Which text positions refer to: the file as it was read, or as `apply` left it.
@@ -99,11 +109,19 @@ pub fn findings(
                 kind: FindingKind::Error,
                 message: problem.describe(),
                 source_line,
+                fix: None,
             });
         }
         if positions == Positions::Original {
             for change in &file.changes {
                 let (line, column, source_line) = at(change.original.start);
+                let (end_line, end_column, _) = at(change.original.end);
+                let replacement = file
+                    .result
+                    .as_deref()
+                    .and_then(|result| result.get(change.result.clone()))
+                    .unwrap_or("")
+                    .to_string();
                 out.push(Finding {
                     path: path.clone(),
                     line,
@@ -112,6 +130,11 @@ pub fn findings(
                     kind: FindingKind::Change,
                     message: message_of(&change.rule),
                     source_line,
+                    fix: Some(Fix {
+                        end_line,
+                        end_column,
+                        replacement,
+                    }),
                 });
             }
         }
@@ -129,6 +152,7 @@ pub fn findings(
                 kind: FindingKind::Review,
                 message: review.message.clone(),
                 source_line,
+                fix: None,
             });
         }
     }
@@ -308,4 +332,114 @@ pub fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
+}
+
+/// SARIF 2.1.0: the rules as tool metadata, each finding a result, each change with its fix.
+pub fn sarif(findings: &[Finding], rules: &[Rule]) -> serde_json::Value {
+    use serde_json::json;
+    let mut descriptors: Vec<serde_json::Value> = rules
+        .iter()
+        .map(|rule| {
+            json!({
+                "id": rule.id.as_ref(),
+                "name": rule.id.as_ref(),
+                "shortDescription": { "text": rule.message },
+                "fullDescription": { "text": format!("{} (kind `{}`, from {})", rule.message, rule.kind, rule.origin) },
+                "defaultConfiguration": { "level": "error" },
+                "properties": { "kind": rule.kind }
+            })
+        })
+        .collect();
+    let mut ids: Vec<String> = rules.iter().map(|r| r.id.to_string()).collect();
+    for (id, text) in [
+        (
+            "pgshift",
+            "a file pgshift could not check (unreadable, not UTF-8, too large, does not parse)",
+        ),
+        (
+            pgshift::engine::SUPPRESSION_RULE,
+            "a suppression comment that names no loaded rule",
+        ),
+    ] {
+        ids.push(id.to_string());
+        descriptors.push(json!({
+            "id": id,
+            "name": id,
+            "shortDescription": { "text": text },
+            "defaultConfiguration": { "level": "error" }
+        }));
+    }
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            let level = match f.kind {
+                FindingKind::Review => "warning",
+                FindingKind::Change | FindingKind::Error => "error",
+            };
+            let uri = uri_encode(&f.path);
+            let mut result = json!({
+                "ruleId": f.rule,
+                "level": level,
+                "message": { "text": f.message },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri, "uriBaseId": "%SRCROOT%" },
+                        "region": { "startLine": f.line, "startColumn": f.column }
+                    }
+                }],
+                "properties": { "pgshiftKind": f.kind }
+            });
+            if let Some(index) = ids.iter().position(|id| *id == f.rule) {
+                result["ruleIndex"] = json!(index);
+            }
+            if let Some(fix) = &f.fix {
+                result["fixes"] = json!([{
+                    "description": { "text": f.message },
+                    "artifactChanges": [{
+                        "artifactLocation": { "uri": uri, "uriBaseId": "%SRCROOT%" },
+                        "replacements": [{
+                            "deletedRegion": {
+                                "startLine": f.line,
+                                "startColumn": f.column,
+                                "endLine": fix.end_line,
+                                "endColumn": fix.end_column
+                            },
+                            "insertedContent": { "text": fix.replacement }
+                        }]
+                    }]
+                }]);
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "pgshift",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://crates.io/crates/pgshift",
+                    "rules": descriptors
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results
+        }]
+    })
+}
+
+/// A relative path as a URI reference: unreserved characters and `/` stay, the rest is
+/// percent-encoded (Next.js folders like `[id]` need it).
+fn uri_encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }

@@ -12,6 +12,7 @@ pub mod ast;
 pub mod call_argument;
 pub mod call_option;
 pub mod delete_comments;
+pub mod raw_sql;
 pub mod rename;
 pub mod resolve;
 pub mod restore_await;
@@ -20,6 +21,7 @@ pub mod set_number;
 pub mod strip_checks;
 #[cfg(test)]
 pub mod testing;
+pub mod where_filter;
 
 /// What a rule sees of one file.
 pub struct FileContext<'a> {
@@ -144,6 +146,8 @@ pub const KINDS: &[KindSpec] = &[
     call_option::SPEC,
     call_argument::SPEC,
     delete_comments::SPEC,
+    raw_sql::SPEC,
+    where_filter::SPEC,
 ];
 
 pub fn find_kind(name: &str) -> Option<&'static KindSpec> {

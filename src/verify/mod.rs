@@ -171,6 +171,12 @@ pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CouldN
             ))
         }
     })?;
+    server::prepare_control_session(&mut control).map_err(|e| {
+        CouldNotRun::new(format!(
+            "cannot set up the tool's own session: {}",
+            postgres::describe(&e)
+        ))
+    })?;
     let server = server::read(&mut control).map_err(|e| {
         CouldNotRun::new(format!(
             "cannot read the server settings: {}",

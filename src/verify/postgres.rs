@@ -170,8 +170,8 @@ pub enum ScratchError {
 }
 
 impl Scratch {
-    /// Creates the schema and its tables on `control` (the tool's own session: its statement
-    /// and lock timeouts are set for the scaffolding, never for the workload's connections).
+    /// Creates the schema and its tables on `control`, the tool's own session (see
+    /// [`super::server::prepare_control_session`]).
     pub fn create(url: &DbUrl, mut control: Client, keep: bool) -> Result<Scratch, ScratchError> {
         let row = control
             .query_one(
@@ -184,9 +184,6 @@ impl Scratch {
         if !can_create {
             return Err(ScratchError::NoCreate { role, database });
         }
-        control
-            .batch_execute("SET statement_timeout = 0; SET lock_timeout = '10s'; SET idle_in_transaction_session_timeout = 0")
-            .map_err(|e| ScratchError::Other(describe(&e)))?;
         let name = scratch_name();
         let sql = format!("CREATE SCHEMA {};{}", ident(&name), ddl(&name));
         let mut scratch = Scratch {
@@ -219,9 +216,7 @@ impl Scratch {
         let mut guard = self.control.lock().unwrap();
         if guard.as_ref().is_none_or(|c| c.is_closed()) {
             let mut client = connect(&self.url).map_err(|e| OpError::new(e.class, e.message))?;
-            client
-                .batch_execute("SET statement_timeout = 0; SET lock_timeout = '10s'")
-                .map_err(op_error)?;
+            super::server::prepare_control_session(&mut client).map_err(op_error)?;
             *guard = Some(client);
         }
         f(guard.as_mut().unwrap()).map_err(op_error)

@@ -117,6 +117,15 @@ fn short(class: ErrorClass) -> &'static str {
     }
 }
 
+fn sync_cell(outcome: &Outcome) -> String {
+    format!(
+        "{}/{} in {}",
+        outcome.files_synced,
+        outcome.params.files,
+        seconds(outcome.sync_seconds)
+    )
+}
+
 fn error_summary(outcome: &Outcome) -> String {
     if outcome.errors.is_empty() {
         return "none".to_string();
@@ -220,22 +229,28 @@ pub fn checks(
         } else {
             Status::Fail
         },
-        detail: if files == 1000 {
+        detail: if pg.files_synced == 0 {
             format!(
-                "{} files in {} on PostgreSQL, {:.0} files/s{latency_note}{}",
+                "no file of {files} was synced on PostgreSQL ({} failed){}",
+                pg.files_failed,
+                sqlite_note(&sync_cell)
+            )
+        } else if files == 1000 {
+            format!(
+                "{}/{files} files in {} on PostgreSQL, {:.0} files/s{latency_note}{}",
                 pg.files_synced,
                 seconds(pg.sync_seconds),
                 pg.files_per_second,
-                sqlite_note(&|o| seconds(o.sync_seconds))
+                sqlite_note(&sync_cell)
             )
         } else {
             format!(
-                "{} files in {} ({:.0} files/s): 1000 files ≈ {} (projected){latency_note}{}",
+                "{}/{files} files in {} on PostgreSQL ({:.0} files/s): 1000 files ≈ {} (projected){latency_note}{}",
                 pg.files_synced,
                 seconds(pg.sync_seconds),
                 pg.files_per_second,
                 seconds(projected),
-                sqlite_note(&|o| seconds(o.sync_seconds))
+                sqlite_note(&sync_cell)
             )
         },
     });
@@ -249,7 +264,7 @@ pub fn checks(
         status: if data.ok { Status::Pass } else { Status::Fail },
         detail: if data.ok {
             format!(
-                "{} media rows of {}; job processedFiles {}, failedFiles {}, processedBytes {} = the sum of the sizes; every queue update present{}",
+                "{} media rows of {}; job processedFiles {}, failedFiles {}, processedBytes {} = the sum of the sizes; every queue write that succeeded is there{}",
                 counts.media_rows,
                 data.expected_rows,
                 counts.job_processed_files,
@@ -548,6 +563,24 @@ fn pad(text: &str, width: usize) -> String {
     }
 }
 
+/// A places string without its line numbers (`a.ts:3,7, b.ts:1` → `a.ts, b.ts`).
+fn files_of(places: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for c in places.chars() {
+        if c == ':' {
+            skipping = true;
+            continue;
+        }
+        if skipping && (c.is_ascii_digit() || c == ',') {
+            continue;
+        }
+        skipping = false;
+        out.push(c);
+    }
+    out
+}
+
 /// Paints a status word when colour is on.
 fn paint(status: Status, color: bool) -> String {
     if !color {
@@ -578,7 +611,7 @@ pub fn human(report: &Report, color: bool) -> String {
     );
     let _ = writeln!(
         out,
-        "Server    PostgreSQL {}, role {}{}, database {}; max_connections {}, superuser_reserved_connections {}{}; {} connections in use",
+        "Server    PostgreSQL {}, role {}{}, database {}; max_connections {}, superuser_reserved_connections {}{}; {} client connection{} in use",
         server.version,
         server.role,
         if server.superuser { " (superuser)" } else { "" },
@@ -588,7 +621,12 @@ pub fn human(report: &Report, color: bool) -> String {
         server
             .reserved_connections
             .map_or(String::new(), |r| format!(", reserved_connections {r}")),
-        server.connections_in_use
+        server.connections_in_use,
+        if server.connections_in_use == 1 {
+            ""
+        } else {
+            "s"
+        }
     );
     let _ = writeln!(
         out,
@@ -626,7 +664,7 @@ pub fn human(report: &Report, color: bool) -> String {
         + 2;
     for setting in &report.settings {
         let change = format!("{} → {}", num(setting.before), num(setting.after));
-        let source = if setting.before_source == setting.after_source {
+        let source = if files_of(&setting.before_source) == files_of(&setting.after_source) {
             setting.after_source.clone()
         } else {
             format!(
@@ -736,7 +774,10 @@ pub fn human(report: &Report, color: bool) -> String {
                 )
             }),
             ("sync time", |o| seconds(o.sync_seconds)),
-            ("with queues drained", |o| seconds(o.total_seconds)),
+            ("queue jobs done", |o| {
+                let [p, s, w] = o.queue_jobs_done;
+                format!("{p} + {s} + {w}")
+            }),
             ("files/s", |o| format!("{:.0}", o.files_per_second)),
             ("transactions", |o| o.transactions.count.to_string()),
             ("tx p50 / p95", |o| {

@@ -50,6 +50,23 @@ fn millis(value: &str, unit: Option<&str>) -> i64 {
     }
 }
 
+/// Sets the tool's own session up for its scaffolding (schema, tables, data check, drop):
+/// no statement timeout, a bounded lock wait. The workload's connections keep the server's
+/// and the role's settings. Retried, since a role's tiny `statement_timeout` can cancel even
+/// the first `SET`.
+pub fn prepare_control_session(client: &mut Client) -> Result<(), postgres::Error> {
+    let mut last = None;
+    for _ in 0..5 {
+        match client.batch_execute(
+            "SET statement_timeout = 0; SET lock_timeout = '10s'; SET idle_in_transaction_session_timeout = 0",
+        ) {
+            Ok(()) => return Ok(()),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(last.expect("at least one attempt"))
+}
+
 /// Reads the facts on `client`.
 pub fn read(client: &mut Client) -> Result<ServerFacts, postgres::Error> {
     let row = client.query_one(
@@ -59,9 +76,6 @@ pub fn read(client: &mut Client) -> Result<ServerFacts, postgres::Error> {
                 current_setting('superuser_reserved_connections')::bigint,
                 current_setting('reserved_connections', true),
                 (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),
-                current_setting('statement_timeout'),
-                current_setting('lock_timeout'),
-                current_setting('idle_in_transaction_session_timeout'),
                 current_setting('default_transaction_isolation'),
                 current_user::text,
                 current_database()::text,
@@ -69,8 +83,10 @@ pub fn read(client: &mut Client) -> Result<ServerFacts, postgres::Error> {
                 coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
         &[],
     )?;
+    // `reset_val`: the session default from the role, the database and the server config,
+    // whatever this (tool's own) session has set for itself.
     let units = client.query(
-        "SELECT name::text, setting, unit FROM pg_settings WHERE name IN ('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout')",
+        "SELECT name::text, reset_val, unit FROM pg_settings WHERE name IN ('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout')",
         &[],
     )?;
     let in_ms = |name: &str| -> i64 {
@@ -85,6 +101,18 @@ pub fn read(client: &mut Client) -> Result<ServerFacts, postgres::Error> {
             })
             .unwrap_or(0)
     };
+    let shown = |name: &str| -> String {
+        let ms = in_ms(name);
+        if ms == 0 {
+            "0".to_string()
+        } else if ms % 60_000 == 0 {
+            format!("{}min", ms / 60_000)
+        } else if ms % 1000 == 0 {
+            format!("{}s", ms / 1000)
+        } else {
+            format!("{ms}ms")
+        }
+    };
     let reserved: Option<String> = row.get(4);
     Ok(ServerFacts {
         version: row.get(0),
@@ -93,16 +121,16 @@ pub fn read(client: &mut Client) -> Result<ServerFacts, postgres::Error> {
         superuser_reserved_connections: row.get(3),
         reserved_connections: reserved.and_then(|r| r.parse().ok()),
         connections_in_use: row.get(5),
-        statement_timeout: row.get(6),
+        statement_timeout: shown("statement_timeout"),
         statement_timeout_ms: in_ms("statement_timeout"),
-        lock_timeout: row.get(7),
+        lock_timeout: shown("lock_timeout"),
         lock_timeout_ms: in_ms("lock_timeout"),
-        idle_in_transaction_session_timeout: row.get(8),
+        idle_in_transaction_session_timeout: shown("idle_in_transaction_session_timeout"),
         idle_in_transaction_session_timeout_ms: in_ms("idle_in_transaction_session_timeout"),
-        default_isolation: row.get(9),
-        role: row.get(10),
-        database: row.get(11),
-        superuser: row.get::<_, Option<bool>>(12).unwrap_or(false),
-        tls: row.get(13),
+        default_isolation: row.get(6),
+        role: row.get(7),
+        database: row.get(8),
+        superuser: row.get::<_, Option<bool>>(9).unwrap_or(false),
+        tls: row.get(10),
     })
 }

@@ -159,31 +159,44 @@ fn number_param(rule: &Rule, key: &str) -> Option<f64> {
 /// A value found at a place.
 #[derive(Debug, Clone)]
 struct Found {
-    place: String,
+    file: String,
+    line: usize,
     value: f64,
 }
 
+/// `file:line,line, other:line` for a list of places.
+fn places(found: &[Found]) -> String {
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    for f in found {
+        match groups.iter_mut().find(|(file, _)| *file == f.file) {
+            Some((_, lines)) => lines.push(f.line.to_string()),
+            None => groups.push((&f.file, vec![f.line.to_string()])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(file, lines)| format!("{file}:{}", lines.join(",")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The value to use (the largest when the places disagree), where it is, and a note when the
+/// places disagree.
 fn summarize(found: &[Found]) -> Option<(f64, String, Option<String>)> {
     let first = found.first()?;
     let max = found.iter().map(|f| f.value).fold(f64::MIN, f64::max);
-    let places: Vec<&str> = found.iter().map(|f| f.place.as_str()).collect();
-    let source = if places.len() > 3 {
-        format!("{} and {} more", places[..3].join(", "), places.len() - 3)
-    } else {
-        places.join(", ")
-    };
     let differ = found.iter().any(|f| f.value != first.value).then(|| {
         let values: Vec<String> = found
             .iter()
-            .map(|f| format!("{} at {}", number_literal(f.value), f.place))
+            .map(|f| format!("{} at line {}", number_literal(f.value), f.line))
             .collect();
         format!(
-            "different values in the code ({}): the largest, {}, is used",
+            "several values under this name ({}): the largest, {}, is used",
             values.join(", "),
             number_literal(max)
         )
     });
-    Some((max, source, differ))
+    Some((max, places(found), differ))
 }
 
 /// Reads the settings under `root`, before and after the built-in rules.
@@ -246,7 +259,8 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
                             .found
                             .into_iter()
                             .map(|(offset, value)| Found {
-                                place: format!("{rel}:{}", lines.line_col(text, offset).0),
+                                file: rel.clone(),
+                                line: lines.line_col(text, offset).0,
                                 value,
                             })
                             .collect::<Vec<_>>()
@@ -256,9 +270,10 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
             }
         }
         let mut setting_notes = Vec::new();
+        let mut before_differ = None;
         let (before, before_source) = match summarize(&found[0]) {
             Some((value, source, differ)) => {
-                setting_notes.extend(differ);
+                before_differ = differ;
                 (value, source)
             }
             None => (
@@ -271,7 +286,7 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
         };
         let (after, after_source) = match summarize(&found[1]) {
             Some((value, source, differ)) => {
-                setting_notes.extend(differ);
+                setting_notes.extend(differ.or(before_differ));
                 (value, source)
             }
             None => (
@@ -421,7 +436,8 @@ fn slice_setting(
                         .into_iter()
                         .filter(|(_, v)| *v == from || *v == to)
                         .map(|(offset, value)| Found {
-                            place: format!("{}:{}", path.rel, lines.line_col(text, offset).0),
+                            file: path.rel.clone(),
+                            line: lines.line_col(text, offset).0,
                             value: value.abs(),
                         })
                         .collect::<Vec<_>>()
@@ -432,9 +448,10 @@ fn slice_setting(
     }
     let mut notes = Vec::new();
     let mut global = Vec::new();
+    let mut before_differ = None;
     let (before, before_source) = match summarize(&found[0]) {
         Some((v, s, d)) => {
-            notes.extend(d);
+            before_differ = d;
             (v, s)
         }
         None => (
@@ -444,7 +461,7 @@ fn slice_setting(
     };
     let (after, after_source) = match summarize(&found[1]) {
         Some((v, s, d)) => {
-            notes.extend(d);
+            notes.extend(d.or(before_differ));
             (v, s)
         }
         None => {
@@ -525,7 +542,8 @@ fn transaction_settings(
                 parsed.program.visit_with(&mut finder);
                 finder.found.map(|f| {
                     f.map(|(offset, value)| Found {
-                        place: format!("{}:{}", path.rel, lines.line_col(text, offset).0),
+                        file: path.rel.clone(),
+                        line: lines.line_col(text, offset).0,
                         value,
                     })
                 })
@@ -610,7 +628,7 @@ fn transaction_settings(
                     } else {
                         "transactionOptions.maxWait"
                     },
-                    found.place
+                    places(std::slice::from_ref(found))
                 ),
             );
         }
@@ -618,14 +636,14 @@ fn transaction_settings(
             (
                 default_value,
                 format!(
-                    "Prisma's default (no `{name}` option, no `{client_option}` on `new {constructor}`)"
+                    "Prisma's default: no `{name}` option, no `{client_option}` on `new {constructor}`"
                 ),
             )
         } else {
             (
                 PRISMA_DEFAULT_MAX_WAIT_MS,
                 format!(
-                    "Prisma's default (no `maxWait`, no `transactionOptions.maxWait` on `new {constructor}`)"
+                    "Prisma's default: no `maxWait`, no `transactionOptions.maxWait` on `new {constructor}`"
                 ),
             )
         }
@@ -648,7 +666,7 @@ fn transaction_settings(
     }
     if timeout_after < timeout_before {
         global.push(format!(
-            "transaction timeout: the rules drop `{option}: {}`, so the limit becomes {} — {}. That is shorter, not longer: set `{client_option}` on `new {constructor}({{ … }})` (Prisma 5.10+) or keep an explicit value if transactions need more",
+            "transaction timeout: the rules drop `{option}: {}`, so the limit becomes {} ms ({}). That is shorter, not longer: set `{client_option}` on `new {constructor}({{ … }})` (Prisma 5.10+) or keep an explicit value if transactions need more",
             number_literal(timeout_before),
             number_literal(timeout_after),
             timeout_after_source
