@@ -103,13 +103,27 @@ fn error_count(run: &Value, class: &str) -> u64 {
         .sum()
 }
 
-/// Asserts that no scratch schema was added since `before` (the run's own included).
-fn assert_nothing_left(before: &[String], own: Option<&str>) {
-    let after = scratch_schemas();
-    let added: Vec<&String> = after.iter().filter(|s| !before.contains(s)).collect();
-    assert!(added.is_empty(), "scratch schemas left behind: {added:?}");
-    if let Some(own) = own {
-        assert!(!after.iter().any(|s| s == own), "{own} was not dropped");
+/// The scratch schemas an output names (every path that made one names it).
+fn named_schemas(output: &Output) -> Vec<String> {
+    let (stdout, stderr) = text(output);
+    let pattern = regex::Regex::new(r"pgshift_verify_[0-9a-f]{12}").unwrap();
+    let mut names: Vec<String> = pattern
+        .find_iter(&format!("{stdout}\n{stderr}"))
+        .map(|m| m.as_str().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Asserts that the schemas these runs made are gone. (Only their own: other runs of verify
+/// on the same server, a developer's for one, may be busy with theirs.)
+fn assert_dropped(outputs: &[&Output]) {
+    let now = scratch_schemas();
+    for output in outputs {
+        for name in named_schemas(output) {
+            assert!(!now.contains(&name), "scratch schema {name} left behind");
+        }
     }
 }
 
@@ -129,7 +143,6 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn passes_on_the_fixture_with_numbers_for_postgresql_and_sqlite() {
     let _serial = serial();
-    let before = scratch_schemas();
     let url = base_url();
     let fixture = fixture();
     let output = verify(&[
@@ -157,7 +170,10 @@ fn passes_on_the_fixture_with_numbers_for_postgresql_and_sqlite() {
             .clone()
     };
     let batch = setting("sync batchSize");
-    assert_eq!((batch["before"].as_f64(), batch["after"].as_f64()), (Some(50.0), Some(200.0)));
+    assert_eq!(
+        (batch["before"].as_f64(), batch["after"].as_f64()),
+        (Some(50.0), Some(200.0))
+    );
     let parallel = setting("sync parallelLimit");
     assert_eq!(parallel["after"].as_f64(), Some(20.0));
     let timeout = setting("transaction timeout (ms)");
@@ -219,23 +235,33 @@ fn passes_on_the_fixture_with_numbers_for_postgresql_and_sqlite() {
 
     let scratch = report["database"]["scratch_schema"].as_str().unwrap();
     assert!(scratch.starts_with("pgshift_verify_"));
-    assert_nothing_left(&before, Some(scratch));
+    assert_eq!(named_schemas(&output), [scratch]);
+    assert_dropped(&[&output]);
 }
 
 #[test]
 fn the_human_verdict_and_every_output_keep_the_password_out() {
     let _serial = serial();
-    let before = scratch_schemas();
     let secret_url = url_for("pgshift_secret", SECRET, "");
     let fixture = fixture();
     let fixture = fixture.to_str().unwrap();
     let mut outputs = Vec::new();
 
     // A passing run, as people read it.
-    let output = verify(&[fixture, "--database-url", &secret_url, "--files", "200", "--no-sqlite"]);
+    let output = verify(&[
+        fixture,
+        "--database-url",
+        &secret_url,
+        "--files",
+        "200",
+        "--no-sqlite",
+    ]);
     let (stdout, _) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("postgresql://pgshift_secret:***@"), "{stdout}");
+    assert!(
+        stdout.contains("postgresql://pgshift_secret:***@"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Verdict"));
     assert!(stdout.contains("PASS  no `timed out` errors"), "{stdout}");
     assert!(stdout.contains("Result: PASS"), "{stdout}");
@@ -244,12 +270,23 @@ fn the_human_verdict_and_every_output_keep_the_password_out() {
     // JSON, the URL taken from the environment.
     outputs.push(
         pgshift()
-            .args(["verify", fixture, "--files", "100", "--no-sqlite", "--format", "json"])
+            .args([
+                "verify",
+                fixture,
+                "--files",
+                "100",
+                "--no-sqlite",
+                "--format",
+                "json",
+            ])
             .env("DATABASE_URL", &secret_url)
             .output()
             .unwrap(),
     );
-    assert_eq!(json(outputs.last().unwrap())["database"]["source"], "DATABASE_URL");
+    assert_eq!(
+        json(outputs.last().unwrap())["database"]["source"],
+        "DATABASE_URL"
+    );
 
     // From ROOT/.env.postgresql.
     let project = tempfile::tempdir().unwrap();
@@ -275,7 +312,10 @@ fn the_human_verdict_and_every_output_keep_the_password_out() {
     ]);
     assert_eq!(output.status.code(), Some(2));
     let (_, stderr) = text(&output);
-    assert!(stderr.contains("password authentication failed"), "{stderr}");
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
     assert!(!stderr.contains(&wrong));
     outputs.push(output);
 
@@ -283,7 +323,10 @@ fn the_human_verdict_and_every_output_keep_the_password_out() {
     outputs.push(verify(&[
         fixture,
         "--database-url",
-        &format!("postgresql://pgshift_secret:{SECRET}@127.0.0.1:{}/db", closed_port()),
+        &format!(
+            "postgresql://pgshift_secret:{SECRET}@127.0.0.1:{}/db",
+            closed_port()
+        ),
     ]));
     // A URL that does not parse.
     outputs.push(verify(&[
@@ -299,7 +342,8 @@ fn the_human_verdict_and_every_output_keep_the_password_out() {
             assert!(!shown.contains("hunter2"), "password shown:\n{shown}");
         }
     }
-    assert_nothing_left(&before, None);
+    assert!(!named_schemas(&outputs[0]).is_empty());
+    assert_dropped(&outputs.iter().collect::<Vec<_>>());
 }
 
 fn closed_port() -> u16 {
@@ -325,7 +369,13 @@ fn an_unreachable_server_exits_2_naming_host_and_port_and_how_to_start_one() {
     assert!(stderr.contains("pg_ctlcluster"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(30));
 
-    let output = verify(&[fixture.to_str().unwrap(), "--database-url", &url, "--format", "json"]);
+    let output = verify(&[
+        fixture.to_str().unwrap(),
+        "--database-url",
+        &url,
+        "--format",
+        "json",
+    ]);
     assert_eq!(output.status.code(), Some(2));
     let report = json(&output);
     assert_eq!(report["status"], "ERROR");
@@ -342,7 +392,6 @@ fn an_unreachable_server_exits_2_naming_host_and_port_and_how_to_start_one() {
 #[test]
 fn a_role_with_a_tiny_statement_timeout_fails_the_run() {
     let _serial = serial();
-    let before = scratch_schemas();
     let url = url_for("pgshift_slow", "pgshift", "");
     let fixture = fixture();
     // `statement_timeout = 1ms` cancels a handful of the ~12 000 statements of this run (six
@@ -368,7 +417,8 @@ fn a_role_with_a_tiny_statement_timeout_fails_the_run() {
                 .contains("statement_timeout 1ms")
         );
         assert_eq!(report["server"]["statement_timeout_ms"], 1);
-        assert_nothing_left(&before, report["database"]["scratch_schema"].as_str());
+        assert_eq!(named_schemas(&output).len(), 1);
+        assert_dropped(&[&output]);
         let failed = output.status.code() == Some(1);
         last = Some(report);
         if failed {
@@ -385,7 +435,6 @@ fn a_role_with_a_tiny_statement_timeout_fails_the_run() {
 #[test]
 fn a_short_client_wide_transaction_timeout_fails_the_run() {
     let _serial = serial();
-    let before = scratch_schemas();
     let project = tempfile::tempdir().unwrap();
     copy_dir(&fixture(), project.path());
     let client = project.path().join("src/lib/db/client.ts");
@@ -394,7 +443,10 @@ fn a_short_client_wide_transaction_timeout_fails_the_run() {
         "new PrismaClient({",
         "new PrismaClient({\n    transactionOptions: { timeout: 5 },",
     );
-    assert_ne!(text_before, text_after, "the fixture's client changed shape");
+    assert_ne!(
+        text_before, text_after,
+        "the fixture's client changed shape"
+    );
     std::fs::write(&client, text_after).unwrap();
 
     let url = base_url();
@@ -416,13 +468,13 @@ fn a_short_client_wide_transaction_timeout_fails_the_run() {
     assert_eq!(check(&report, "transaction-timeout")["status"], "FAIL");
     assert_eq!(check(&report, "no-timeouts")["status"], "FAIL");
     assert_eq!(check(&report, "nothing-lost")["status"], "FAIL");
-    assert_nothing_left(&before, report["database"]["scratch_schema"].as_str());
+    assert_eq!(named_schemas(&output).len(), 1);
+    assert_dropped(&[&output]);
 }
 
 #[test]
 fn pools_beyond_max_connections_fail_the_capacity_check() {
     let _serial = serial();
-    let before = scratch_schemas();
     let url = base_url();
     let fixture = fixture();
     let output = verify(&[
@@ -446,13 +498,13 @@ fn pools_beyond_max_connections_fail_the_capacity_check() {
     let slots = check(&report, "server-slots");
     assert_eq!(slots["status"], "FAIL");
     assert!(slots["detail"].as_str().unwrap().contains("53300"));
-    assert_nothing_left(&before, report["database"]["scratch_schema"].as_str());
+    assert_eq!(named_schemas(&output).len(), 1);
+    assert_dropped(&[&output]);
 }
 
 #[test]
 fn the_data_check_catches_a_lost_update() {
     let _serial = serial();
-    let before = scratch_schemas();
     let url = base_url();
     let fixture = fixture();
     let output = verify(&[
@@ -476,16 +528,30 @@ fn the_data_check_catches_a_lost_update() {
     assert!(data["counts"]["job_processed_files"].as_i64().unwrap() < 600);
     let lost = check(&report, "nothing-lost");
     assert_eq!(lost["status"], "FAIL");
-    assert!(lost["detail"].as_str().unwrap().contains("lost"), "{lost:#}");
+    assert!(
+        lost["detail"].as_str().unwrap().contains("lost"),
+        "{lost:#}"
+    );
     // No error was reported: the loss is silent, which is what the check is for.
     assert_eq!(check(&report, "writes-succeeded")["status"], "PASS");
-    assert_nothing_left(&before, report["database"]["scratch_schema"].as_str());
+    assert_eq!(named_schemas(&output).len(), 1);
+    assert_dropped(&[&output]);
+}
+
+/// Backends of the verify process `pid` (its connections carry `pgshift verify <pid>`).
+fn backends_of(pid: u32) -> i64 {
+    admin()
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            &[&format!("pgshift verify {pid}")],
+        )
+        .unwrap()
+        .get(0)
 }
 
 #[test]
 fn sigint_drops_the_scratch_schema() {
     let _serial = serial();
-    let before = scratch_schemas();
     let url = base_url();
     let fixture = fixture();
     let mut child = pgshift()
@@ -502,25 +568,18 @@ fn sigint_drops_the_scratch_schema() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the run has made its schema and is writing.
+    // Wait until the workload is writing: the tool's own connection and pool connections.
     let deadline = Instant::now() + Duration::from_secs(60);
-    let scratch = loop {
-        let now: Vec<String> = scratch_schemas()
-            .into_iter()
-            .filter(|s| !before.contains(s))
-            .collect();
-        if let Some(name) = now.first() {
-            break name.clone();
-        }
+    while backends_of(child.id()) < 3 {
         assert!(
             child.try_wait().unwrap().is_none(),
-            "verify ended before it made its schema: {:?}",
+            "verify ended before the workload started: {:?}",
             child.wait_with_output().map(|o| text(&o))
         );
-        assert!(Instant::now() < deadline, "no scratch schema appeared");
+        assert!(Instant::now() < deadline, "the workload did not start");
         std::thread::sleep(Duration::from_millis(50));
-    };
-    std::thread::sleep(Duration::from_millis(700));
+    }
+    std::thread::sleep(Duration::from_millis(500));
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -528,24 +587,36 @@ fn sigint_drops_the_scratch_schema() {
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(60);
     while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "verify did not stop after SIGINT");
+        assert!(
+            Instant::now() < deadline,
+            "verify did not stop after SIGINT"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let output = child.wait_with_output().unwrap();
     let (_, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
-    assert!(stderr.contains(&format!("{scratch} dropped")), "{stderr}");
-    assert_nothing_left(&before, Some(&scratch));
+    let names = named_schemas(&output);
+    assert_eq!(names.len(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} dropped", names[0])),
+        "{stderr}"
+    );
+    assert_dropped(&[&output]);
 }
 
 #[test]
 fn a_role_without_create_gets_a_clear_error() {
     let _serial = serial();
-    let before = scratch_schemas();
     let url = url_for("pgshift_nocreate", "pgshift", "");
     let fixture = fixture();
-    let output = verify(&[fixture.to_str().unwrap(), "--database-url", &url, "--no-sqlite"]);
+    let output = verify(&[
+        fixture.to_str().unwrap(),
+        "--database-url",
+        &url,
+        "--no-sqlite",
+    ]);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
     assert!(
@@ -553,13 +624,12 @@ fn a_role_without_create_gets_a_clear_error() {
         "{stderr}"
     );
     assert!(stderr.contains("GRANT CREATE ON DATABASE"), "{stderr}");
-    assert_nothing_left(&before, None);
+    assert!(named_schemas(&output).is_empty());
 }
 
 #[test]
 fn tls_with_sslmode_require_and_prisma_parameters() {
     let _serial = serial();
-    let before = scratch_schemas();
     let url = url_for(
         "pgshift",
         "pgshift",
@@ -584,7 +654,8 @@ fn tls_with_sslmode_require_and_prisma_parameters() {
     assert_eq!(report["capacity"]["pool_timeout_ms"], 20000);
     assert_eq!(report["runs"][0]["outcome"]["params"]["pool_size"], 3);
     assert!(report["runs"][0]["outcome"]["pool_peak"].as_u64().unwrap() <= 3);
-    assert_nothing_left(&before, report["database"]["scratch_schema"].as_str());
+    assert_eq!(named_schemas(&output).len(), 1);
+    assert_dropped(&[&output]);
 }
 
 #[test]
@@ -605,7 +676,10 @@ fn keep_leaves_the_schema_and_names_it() {
     ]);
     let report = json(&output);
     let (_, stderr) = text(&output);
-    let scratch = report["database"]["scratch_schema"].as_str().unwrap().to_string();
+    let scratch = report["database"]["scratch_schema"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let present = scratch_schemas().contains(&scratch);
     let mut admin = admin();
     admin
@@ -620,9 +694,12 @@ fn keep_leaves_the_schema_and_names_it() {
 #[test]
 fn settings_not_found_fall_back_to_the_pack_and_say_so() {
     let _serial = serial();
-    let before = scratch_schemas();
     let project = tempfile::tempdir().unwrap();
-    std::fs::write(project.path().join(".env"), "DATABASE_URL=\"file:./dev.db\"\n").unwrap();
+    std::fs::write(
+        project.path().join(".env"),
+        "DATABASE_URL=\"file:./dev.db\"\n",
+    )
+    .unwrap();
     std::fs::write(
         project.path().join(".env.postgresql"),
         format!("DATABASE_URL=\"{}\"\n", base_url()),
@@ -651,11 +728,14 @@ fn settings_not_found_fall_back_to_the_pack_and_say_so() {
         .map(|n| n.as_str().unwrap())
         .collect();
     assert!(
-        notes.iter().any(|n| n.contains("parallelLimit") && n.contains("not found")),
+        notes
+            .iter()
+            .any(|n| n.contains("parallelLimit") && n.contains("not found")),
         "{notes:#?}"
     );
     // The pack's targets are used.
     assert_eq!(report["runs"][0]["outcome"]["params"]["parallel_limit"], 20);
     assert_eq!(report["runs"][0]["outcome"]["params"]["batch_size"], 200);
-    assert_nothing_left(&before, report["database"]["scratch_schema"].as_str());
+    assert_eq!(named_schemas(&output).len(), 1);
+    assert_dropped(&[&output]);
 }

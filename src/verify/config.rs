@@ -302,7 +302,12 @@ impl DbUrl {
         if let Some(db) = &self.dbname {
             config.dbname(db);
         }
-        config.application_name(self.param("application_name").unwrap_or("pgshift verify"));
+        // The process id tells an administrator (and the tests) which run a backend belongs to.
+        let name = match self.param("application_name") {
+            Some(name) => name.to_string(),
+            None => format!("pgshift verify {}", std::process::id()),
+        };
+        config.application_name(&name);
         if let Some(options) = self.param("options") {
             config.options(options);
         }

@@ -270,7 +270,11 @@ pub fn checks(
                 counts.job_processed_files,
                 counts.job_failed_files,
                 counts.job_processed_bytes,
-                sqlite_note(&|o| if o.data.ok { "ok".into() } else { "incomplete".into() })
+                sqlite_note(&|o| if o.data.ok {
+                    "ok".into()
+                } else {
+                    format!("{}/{} rows", o.data.counts.media_rows, o.data.expected_rows)
+                })
             )
         } else {
             let mut parts = data.lost.clone();
@@ -740,12 +744,6 @@ pub fn human(report: &Report, color: bool) -> String {
             params.queue_concurrency[2],
             params.io_latency.as_millis()
         );
-        let width = 26;
-        let mut header = pad("", 24);
-        for run in &report.runs {
-            header.push_str(&pad(&run.label, width));
-        }
-        let _ = writeln!(out, "  {}", header.trim_end());
         type Cell = fn(&Outcome) -> String;
         let rows: &[(&str, Cell)] = &[
             ("batches × size", |o| {
@@ -822,13 +820,34 @@ pub fn human(report: &Report, color: bool) -> String {
                 }
             }),
         ];
+        let widths: Vec<usize> = report
+            .runs
+            .iter()
+            .map(|run| {
+                rows.iter()
+                    .map(|(_, cell)| cell(&run.outcome).chars().count())
+                    .chain([run.label.chars().count()])
+                    .max()
+                    .unwrap_or(10)
+                    + 3
+            })
+            .collect();
+        let mut header = pad("", 24);
+        for (run, width) in report.runs.iter().zip(&widths) {
+            header.push_str(&pad(&run.label, *width));
+        }
+        let _ = writeln!(out, "  {}", header.trim_end());
         for (label, cell) in rows {
             let mut line = pad(label, 24);
-            for run in &report.runs {
-                line.push_str(&pad(&cell(&run.outcome), width));
+            for (run, width) in report.runs.iter().zip(&widths) {
+                line.push_str(&pad(&cell(&run.outcome), *width));
             }
             let _ = writeln!(out, "  {}", line.trim_end());
         }
+        let _ = writeln!(
+            out,
+            "  (a transaction runs from BEGIN to COMMIT: on SQLite the wait for the write lock at BEGIN IMMEDIATE is included; single writes are the progress and queue updates)"
+        );
         for run in &report.runs {
             let _ = writeln!(out, "  {}: {}", run.label, run.setup);
         }
