@@ -5,8 +5,11 @@
 pub mod edit;
 pub mod engine;
 pub mod git;
+pub mod init;
 pub mod kinds;
 pub mod patch;
+pub mod prisma_schema;
+pub mod report_md;
 pub mod rules;
 pub mod source;
 pub mod verify;

@@ -34,9 +34,10 @@ pub fn find_schema(root: &Path) -> Option<String> {
         .ok()
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
         .and_then(|json| json["prisma"]["schema"].as_str().map(str::to_string));
-    let candidates = configured
-        .into_iter()
-        .chain(["prisma/schema.prisma".to_string(), "schema.prisma".to_string()]);
+    let candidates = configured.into_iter().chain([
+        "prisma/schema.prisma".to_string(),
+        "schema.prisma".to_string(),
+    ]);
     for candidate in candidates {
         let candidate = candidate.trim_start_matches("./").to_string();
         if root.join(&candidate).is_file() {
@@ -107,6 +108,34 @@ fn strip_comment(line: &str) -> &str {
         }
     }
     line
+}
+
+/// `code` with the text inside string literals blanked, so `@default("autoincrement()")` is not
+/// an attribute.
+fn blank_strings(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in code.chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+                out.push(' ');
+            } else if c == '\\' {
+                escaped = true;
+                out.push(' ');
+            } else if c == '"' {
+                in_string = false;
+                out.push(c);
+            } else {
+                out.push(' ');
+            }
+        } else {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A block of the schema: `model Media { … }`.
@@ -196,10 +225,7 @@ pub fn datasource_provider(text: &str) -> Option<(String, Range<usize>)> {
         };
         let close = inner.find('"')?;
         let value_start = line.start + (code.len() - inner.len());
-        return Some((
-            inner[..close].to_string(),
-            value_start..value_start + close,
-        ));
+        return Some((inner[..close].to_string(), value_start..value_start + close));
     }
     None
 }
@@ -318,7 +344,10 @@ pub fn check_schema(path: &str, text: &str) -> Vec<SchemaFinding> {
                     });
                 }
             };
-            if code.contains("autoincrement()") {
+            if blank_strings(code)
+                .replace(' ', "")
+                .contains("@default(autoincrement())")
+            {
                 let db_column = attribute_string(code, "@map").unwrap_or_else(|| field.to_string());
                 push(
                     AUTOINCREMENT,

@@ -561,7 +561,7 @@ fn sigint_drops_the_scratch_schema() {
             "--database-url",
             &url,
             "--files",
-            "500000",
+            "100000",
             "--no-sqlite",
         ])
         .stdout(Stdio::piped())

@@ -1,4 +1,6 @@
 //! `pgshift apply`: Stage 5 in one command. The same edits `diff` shows, written atomically.
+//! With `--report FILE.md` it also writes the migration report (the plan's Stage 8): what was
+//! removed, what is left for a person, and, with `--verify-json`, the verification verdict.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,11 +19,31 @@ pub struct ApplyArgs {
     pub root: PathBuf,
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// Also write a Markdown report of what was removed, per rule, file and line.
+    #[arg(long, value_name = "FILE.md")]
+    pub report: Option<PathBuf>,
+    /// Put this `pgshift verify --format json` output's verdict and numbers in the report.
+    #[arg(long, value_name = "FILE", requires = "report")]
+    pub verify_json: Option<PathBuf>,
 }
 
 pub fn run(args: ApplyArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    // A bad verify file is found before anything is written.
+    let verify = match &args.verify_json {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", path.display()))?;
+            pgshift::report_md::validate_verify(&value)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            Some(value)
+        }
+        None => None,
+    };
     let (project, rules) = super::run_on_root(&args.root, &args.rules)?;
     let mut failed = Vec::new();
+    let mut failed_paths = Vec::new();
     for file in &project.files {
         let (Some(original), Some(result)) = (&file.original, &file.result) else {
             continue;
@@ -30,6 +52,7 @@ pub fn run(args: ApplyArgs, global: &Global) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("could not write {}", file.path.rel))
         {
             failed.push(error);
+            failed_paths.push(file.path.rel.clone());
         }
     }
     let display = |file: &FileReport| file.path.rel.clone();
@@ -45,6 +68,24 @@ pub fn run(args: ApplyArgs, global: &Global) -> anyhow::Result<ExitCode> {
     for error in &failed {
         super::report_error(error, global);
     }
+    if let Some(report_path) = &args.report {
+        let result = write_report(
+            &args,
+            report_path,
+            &project,
+            &rules,
+            &failed_paths,
+            &reviews,
+            verify.as_ref(),
+        );
+        match result {
+            Ok(()) => eprintln!("pgshift: report written to {}", report_path.display()),
+            Err(error) => {
+                super::report_error(&error, global);
+                failed.push(error);
+            }
+        }
+    }
     let code = if !failed.is_empty() {
         EXIT_ERROR
     } else if !reviews.is_empty() || project.files.iter().any(|f| f.problem.is_some()) {
@@ -53,4 +94,48 @@ pub fn run(args: ApplyArgs, global: &Global) -> anyhow::Result<ExitCode> {
         EXIT_CLEAN
     };
     Ok(ExitCode::from(code))
+}
+
+fn as_item(f: &report::Finding) -> pgshift::report_md::Item {
+    pgshift::report_md::Item {
+        path: f.path.clone(),
+        line: f.line,
+        column: f.column,
+        rule: f.rule.clone(),
+        message: f.message.clone(),
+    }
+}
+
+fn write_report(
+    args: &ApplyArgs,
+    path: &std::path::Path,
+    project: &pgshift::engine::ProjectReport,
+    rules: &[pgshift::rules::Rule],
+    failed: &[String],
+    reviews: &[report::Finding],
+    verify: Option<&serde_json::Value>,
+) -> anyhow::Result<()> {
+    // The SQLite-isms belong to the built-in packs; --no-default-rules leaves them out too.
+    let isms = if args.rules.no_default_rules {
+        None
+    } else {
+        Some(
+            super::init_postgres::sqlite_isms(&args.root)?
+                .iter()
+                .map(as_item)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let reviews: Vec<_> = reviews.iter().map(as_item).collect();
+    let text = pgshift::report_md::render(&pgshift::report_md::Input {
+        root: &args.root.display().to_string(),
+        project,
+        rules,
+        failed,
+        reviews: &reviews,
+        sqlite_isms: isms.as_deref(),
+        verify,
+    });
+    pgshift::init::replace_file(path, &text)
+        .with_context(|| format!("could not write the report {}", path.display()))
 }

@@ -73,7 +73,10 @@ const MAX_DEPTH: usize = 256;
 
 impl Parser<'_> {
     fn error(&self, message: &str) -> String {
-        let line = self.text[..self.at.min(self.text.len())].matches('\n').count() + 1;
+        let line = self.text[..self.at.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1;
         format!("{message} (line {line})")
     }
 
@@ -252,9 +255,9 @@ pub fn insert_members(
                     ));
                 }
             } else {
-                let comma = members
-                    .get(1)
-                    .map_or(", ", |second| &text[members[0].value.range.end..second.key_range.start]);
+                let comma = members.get(1).map_or(", ", |second| {
+                    &text[members[0].value.range.end..second.key_range.start]
+                });
                 for (key, value) in entries {
                     added.push_str(&format!("{comma}{}{separator}{value}", json_string(key)));
                 }

@@ -4,10 +4,13 @@
 //! number under that name is reported, never overwritten.
 
 use serde::Deserialize;
+use std::ops::Range;
 use swc_ecma_ast::{
     AssignExpr, AssignPat, AssignPatProp, AssignTarget, BinExpr, BinaryOp, ClassProp, Expr,
     KeyValuePatProp, KeyValueProp, Pat, PrivateProp, PropName, SimpleAssignTarget, VarDeclarator,
 };
+
+use swc_ecma_ast::Program;
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::ast::{number_literal, number_value, range_of, unwrap};
@@ -45,11 +48,21 @@ impl RuleKind for SetNumber {
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {
-        let mut finder = Finder {
-            params: &self.params,
-            sink,
-        };
-        file.parsed.program.visit_with(&mut finder);
+        let name = &self.params.name;
+        for (range, found) in named_numbers(&file.parsed.program, name) {
+            if found == self.params.from {
+                sink.replace(range, number_literal(self.params.to));
+            } else if found != self.params.to {
+                sink.review(
+                    range,
+                    format!(
+                        "`{name}` is {}, not the expected {}: left as is; set it by hand if it is a SQLite workaround",
+                        number_literal(found),
+                        number_literal(self.params.from)
+                    ),
+                );
+            }
+        }
     }
 
     fn describe(&self) -> Vec<(String, String)> {
@@ -61,9 +74,22 @@ impl RuleKind for SetNumber {
     }
 }
 
+/// Every number literal given to `name` in the forms this kind edits, with its range: an
+/// object property, a default parameter, a destructuring default, a variable, a class field, an
+/// assignment; for a `?? N` / `|| N` fallback, the fallback. `pgshift verify` reads settings
+/// with it, so it sees exactly what the rules see.
+pub fn named_numbers(program: &Program, name: &str) -> Vec<(Range<usize>, f64)> {
+    let mut finder = Finder {
+        name,
+        found: Vec::new(),
+    };
+    program.visit_with(&mut finder);
+    finder.found
+}
+
 struct Finder<'a> {
-    params: &'a Params,
-    sink: &'a mut Sink,
+    name: &'a str,
+    found: Vec<(Range<usize>, f64)>,
 }
 
 impl Finder<'_> {
@@ -78,29 +104,15 @@ impl Finder<'_> {
         {
             return self.value(right);
         }
-        let Some(found) = number_value(value) else {
-            return;
-        };
-        let range = range_of(value);
-        if found == self.params.from {
-            self.sink.replace(range, number_literal(self.params.to));
-        } else if found != self.params.to {
-            self.sink.review(
-                range,
-                format!(
-                    "`{}` is {}, not the expected {}: left as is; set it by hand if it is a SQLite workaround",
-                    self.params.name,
-                    number_literal(found),
-                    number_literal(self.params.from)
-                ),
-            );
+        if let Some(found) = number_value(value) {
+            self.found.push((range_of(value), found));
         }
     }
 
     fn named(&self, key: &PropName) -> bool {
         match key {
-            PropName::Ident(ident) => ident.sym == *self.params.name,
-            PropName::Str(s) => s.value.as_str() == Some(self.params.name.as_str()),
+            PropName::Ident(ident) => ident.sym == *self.name,
+            PropName::Str(s) => s.value.as_str() == Some(self.name),
             _ => false,
         }
     }
@@ -115,7 +127,7 @@ impl Visit for Finder<'_> {
     }
 
     fn visit_assign_pat_prop(&mut self, prop: &AssignPatProp) {
-        if prop.key.sym == *self.params.name
+        if prop.key.sym == *self.name
             && let Some(value) = &prop.value
         {
             self.value(value);
@@ -134,7 +146,7 @@ impl Visit for Finder<'_> {
 
     fn visit_assign_pat(&mut self, pat: &AssignPat) {
         if let Pat::Ident(binding) = &*pat.left
-            && binding.id.sym == *self.params.name
+            && binding.id.sym == *self.name
         {
             self.value(&pat.right);
         }
@@ -143,7 +155,7 @@ impl Visit for Finder<'_> {
 
     fn visit_var_declarator(&mut self, declarator: &VarDeclarator) {
         if let (Pat::Ident(binding), Some(init)) = (&declarator.name, &declarator.init)
-            && binding.id.sym == *self.params.name
+            && binding.id.sym == *self.name
         {
             self.value(init);
         }
@@ -160,7 +172,7 @@ impl Visit for Finder<'_> {
     }
 
     fn visit_private_prop(&mut self, prop: &PrivateProp) {
-        if prop.key.name == *self.params.name
+        if prop.key.name == *self.name
             && let Some(value) = &prop.value
         {
             self.value(value);
@@ -179,9 +191,7 @@ impl Visit for Finder<'_> {
             },
             _ => None,
         };
-        if assign.op == swc_ecma_ast::AssignOp::Assign
-            && target_name == Some(self.params.name.as_str())
-        {
+        if assign.op == swc_ecma_ast::AssignOp::Assign && target_name == Some(self.name) {
             self.value(&assign.right);
         }
         assign.visit_children_with(self);

@@ -7,11 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
-use swc_ecma_ast::{
-    AssignExpr, AssignOp, AssignPat, AssignPatProp, AssignTarget, BinExpr, BinaryOp, CallExpr,
-    ClassProp, Expr, KeyValuePatProp, KeyValueProp, MemberProp, NewExpr, ObjectLit, Pat,
-    PrivateProp, Prop, PropName, PropOrSpread, SimpleAssignTarget, VarDeclarator,
-};
+use swc_ecma_ast::{CallExpr, Expr, NewExpr, ObjectLit, Prop, PropName, PropOrSpread};
 use swc_ecma_visit::{Visit, VisitWith};
 
 use crate::engine::{self, Options};
@@ -250,14 +246,9 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
             for (slot, after) in [(0, false), (1, true)] {
                 let values = project
                     .with_parsed(rel, after, |parsed, lines, text| {
-                        let mut finder = NamedNumbers {
-                            name: &name,
-                            found: Vec::new(),
-                        };
-                        parsed.program.visit_with(&mut finder);
-                        finder
-                            .found
+                        crate::kinds::set_number::named_numbers(&parsed.program, &name)
                             .into_iter()
+                            .map(|(range, value)| (range.start, value))
                             .map(|(offset, value)| Found {
                                 file: rel.clone(),
                                 line: lines.line_col(text, offset).0,
@@ -702,120 +693,6 @@ fn transaction_settings(
         },
         global,
     ))
-}
-
-/// Every number given to `name` in the forms the `set-number` kind edits: an object property,
-/// a default parameter, a destructuring default, a variable, a class field, an assignment; a
-/// `?? N` / `|| N` fallback counts as the value.
-struct NamedNumbers<'a> {
-    name: &'a str,
-    found: Vec<(usize, f64)>,
-}
-
-impl NamedNumbers<'_> {
-    fn value(&mut self, value: &Expr) {
-        let value = unwrap(value);
-        if let Expr::Bin(BinExpr {
-            op: BinaryOp::NullishCoalescing | BinaryOp::LogicalOr,
-            right,
-            ..
-        }) = value
-        {
-            return self.value(right);
-        }
-        if let Some(number) = number_value(value) {
-            self.found
-                .push((crate::kinds::ast::range_of(value).start, number));
-        }
-    }
-
-    fn named(&self, key: &PropName) -> bool {
-        match key {
-            PropName::Ident(ident) => ident.sym == *self.name,
-            PropName::Str(s) => s.value.as_str() == Some(self.name),
-            _ => false,
-        }
-    }
-}
-
-impl Visit for NamedNumbers<'_> {
-    fn visit_key_value_prop(&mut self, prop: &KeyValueProp) {
-        if self.named(&prop.key) {
-            self.value(&prop.value);
-        }
-        prop.visit_children_with(self);
-    }
-
-    fn visit_assign_pat_prop(&mut self, prop: &AssignPatProp) {
-        if prop.key.sym == *self.name
-            && let Some(value) = &prop.value
-        {
-            self.value(value);
-        }
-        prop.visit_children_with(self);
-    }
-
-    fn visit_key_value_pat_prop(&mut self, prop: &KeyValuePatProp) {
-        if self.named(&prop.key)
-            && let Pat::Assign(pat) = &*prop.value
-        {
-            self.value(&pat.right);
-        }
-        prop.visit_children_with(self);
-    }
-
-    fn visit_assign_pat(&mut self, pat: &AssignPat) {
-        if let Pat::Ident(binding) = &*pat.left
-            && binding.id.sym == *self.name
-        {
-            self.value(&pat.right);
-        }
-        pat.visit_children_with(self);
-    }
-
-    fn visit_var_declarator(&mut self, declarator: &VarDeclarator) {
-        if let (Pat::Ident(binding), Some(init)) = (&declarator.name, &declarator.init)
-            && binding.id.sym == *self.name
-        {
-            self.value(init);
-        }
-        declarator.visit_children_with(self);
-    }
-
-    fn visit_class_prop(&mut self, prop: &ClassProp) {
-        if self.named(&prop.key)
-            && let Some(value) = &prop.value
-        {
-            self.value(value);
-        }
-        prop.visit_children_with(self);
-    }
-
-    fn visit_private_prop(&mut self, prop: &PrivateProp) {
-        if prop.key.name == *self.name
-            && let Some(value) = &prop.value
-        {
-            self.value(value);
-        }
-        prop.visit_children_with(self);
-    }
-
-    fn visit_assign_expr(&mut self, assign: &AssignExpr) {
-        let target = match &assign.left {
-            AssignTarget::Simple(SimpleAssignTarget::Ident(binding)) => {
-                Some(binding.id.sym.as_ref())
-            }
-            AssignTarget::Simple(SimpleAssignTarget::Member(member)) => match &member.prop {
-                MemberProp::Ident(name) => Some(name.sym.as_ref()),
-                _ => None,
-            },
-            _ => None,
-        };
-        if assign.op == AssignOp::Assign && target == Some(self.name) {
-            self.value(&assign.right);
-        }
-        assign.visit_children_with(self);
-    }
 }
 
 /// Numeric arguments at `argument` of calls to `.method(...)`.
