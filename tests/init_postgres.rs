@@ -354,6 +354,29 @@ fn a_second_run_changes_nothing() {
 }
 
 #[test]
+fn a_teammate_without_the_env_file_gets_one_that_fits_the_committed_files() {
+    let work = copy_tree(&fixture("before"));
+    init(work.path(), &fixed(&["--write"]));
+    std::fs::remove_file(work.path().join(".env.postgresql")).unwrap();
+    let committed = read_tree(work.path());
+    let output = init(work.path(), &["--write"]);
+    let err = stderr(&output);
+    assert!(
+        err.contains("1 created, 0 changed, 5 files up to date"),
+        "{err}"
+    );
+    let env = read(work.path(), ".env.postgresql");
+    assert!(
+        env.contains(&format!("@localhost:{PORT}/materio?")),
+        "the port the compose file publishes:\n{env}"
+    );
+    assert!(!env.contains(PASSWORD), "a new random password");
+    let mut now = read_tree(work.path());
+    now.remove(".env.postgresql");
+    assert_eq!(now, committed, "the committed files stay as they are");
+}
+
+#[test]
 fn a_taken_port_is_said_out_loud() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = listener.local_addr().unwrap().port();

@@ -251,6 +251,27 @@ fn path_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
     }
     inputs.files.sort();
     inputs.files.dedup_by(|a, b| a.rel == b.rel);
+    // The Prisma schema is not TypeScript: its SQLite-isms are checked whenever the tree is.
+    if paths.iter().any(|p| p.is_dir()) {
+        let prefix = if root_abs == cwd {
+            String::new()
+        } else {
+            format!(
+                "{}/",
+                inputs.root.display().to_string().trim_end_matches('/')
+            )
+        };
+        match report::schema_findings(&inputs.root) {
+            Ok(found) => inputs.findings.extend(found.into_iter().map(|mut f| {
+                f.path = format!("{prefix}{}", f.path);
+                f
+            })),
+            Err(message) => inputs.findings.push(error_finding(
+                &format!("{prefix}prisma/schema.prisma"),
+                &message,
+            )),
+        }
+    }
     Ok(inputs)
 }
 

@@ -10,11 +10,9 @@ use std::process::ExitCode;
 use pgshift::engine::{self, FileReport};
 use pgshift::init::{self, Options, PackageManager};
 use pgshift::patch::DiffStyle;
-use pgshift::prisma_schema;
 use pgshift::rules;
-use pgshift::source::LineIndex;
 
-use super::report::{self, Finding, FindingKind, Positions};
+use super::report::{self, Finding, Positions};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Global};
 
 #[derive(Debug, clap::Args)]
@@ -133,8 +131,12 @@ pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let s = &plan.settings;
     err.push_str(&format!(
-        "  PostgreSQL: container {}, 127.0.0.1:{}, database {}, user {}, volume {}, connection_limit {}\n",
-        s.container, s.port, s.db_name, s.db_user, s.volume, s.connection_limit
+        "  PostgreSQL: container {}, 127.0.0.1:{}, database {}, user {}, volume {}\n",
+        s.container, s.port, s.db_name, s.db_user, s.volume
+    ));
+    err.push_str(&format!(
+        "  connection_limit {}: {}\n",
+        s.connection_limit, s.limit_reason
     ));
     for note in &plan.notes {
         err.push_str(&format!("  note: {note}\n"));
@@ -163,7 +165,7 @@ pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let pm = s.package_manager;
     err.push_str(&format!(
-        "next: {}{}, {}, then `pgshift verify` and `pgshift apply --report MIGRATION.md` (postgresql/README.md)\n",
+        "next: {}`{}`, `{}`, then `pgshift verify --format json > verify.json` and `pgshift apply --report MIGRATION.md --verify-json verify.json` (postgresql/README.md)\n",
         if args.write || plan.changes.is_empty() {
             String::new()
         } else {
@@ -193,30 +195,6 @@ pub fn sqlite_isms(root: &Path) -> anyhow::Result<Vec<Finding>> {
     let project = engine::run_project(root, &files, &files, &mut rules, engine::Options::default());
     let display = |file: &FileReport| file.path.rel.clone();
     let mut findings = report::findings(&project, &rules, Positions::Original, &display);
-    findings.extend(schema_findings(root).map_err(anyhow::Error::msg)?);
+    findings.extend(super::report::schema_findings(root).map_err(anyhow::Error::msg)?);
     Ok(findings)
-}
-
-/// The Prisma schema check's findings, as `check` shows findings.
-pub fn schema_findings(root: &Path) -> Result<Vec<Finding>, String> {
-    let found = prisma_schema::check_project(root)?;
-    let mut out = Vec::new();
-    for f in found {
-        let text = std::fs::read_to_string(root.join(&f.path)).unwrap_or_default();
-        let lines = LineIndex::new(&text);
-        let source_line = text
-            .get(lines.line_range(&text, f.line - 1))
-            .map(str::to_string);
-        out.push(Finding {
-            path: f.path,
-            line: f.line,
-            column: f.column,
-            rule: f.rule.to_string(),
-            kind: FindingKind::Review,
-            message: f.message,
-            source_line,
-            fix: None,
-        });
-    }
-    Ok(out)
 }

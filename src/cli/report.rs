@@ -443,3 +443,27 @@ fn uri_encode(path: &str) -> String {
     }
     out
 }
+
+/// The Prisma schema check's findings, as `check` shows findings.
+pub fn schema_findings(root: &std::path::Path) -> Result<Vec<Finding>, String> {
+    let found = pgshift::prisma_schema::check_project(root)?;
+    let mut out = Vec::new();
+    for f in found {
+        let text = std::fs::read_to_string(root.join(&f.path)).unwrap_or_default();
+        let lines = LineIndex::new(&text);
+        let source_line = text
+            .get(lines.line_range(&text, f.line - 1))
+            .map(str::to_string);
+        out.push(Finding {
+            path: f.path,
+            line: f.line,
+            column: f.column,
+            rule: f.rule.to_string(),
+            kind: FindingKind::Review,
+            message: f.message,
+            source_line,
+            fix: None,
+        });
+    }
+    Ok(out)
+}

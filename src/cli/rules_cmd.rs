@@ -31,7 +31,10 @@ pub fn run(args: RulesArgs, _global: &Global) -> anyhow::Result<ExitCode> {
     let mut out = String::new();
     match args.action.unwrap_or(RulesAction::List) {
         RulesAction::List => {
-            let rules = args.rules.load()?;
+            let rules = args.rules.load_with(&[
+                pgshift::rules::BUILTIN_STAGE5,
+                pgshift::rules::BUILTIN_SQLITE_ISMS,
+            ])?;
             let id_width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let kind_width = rules.iter().map(|r| r.kind.len()).max().unwrap_or(0);
             for rule in &rules {
@@ -47,7 +50,10 @@ pub fn run(args: RulesArgs, _global: &Global) -> anyhow::Result<ExitCode> {
             }
         }
         RulesAction::Show { id } => {
-            let rules = args.rules.load()?;
+            let rules = args.rules.load_with(&[
+                pgshift::rules::BUILTIN_STAGE5,
+                pgshift::rules::BUILTIN_SQLITE_ISMS,
+            ])?;
             let Some(rule) = rules.iter().find(|r| *r.id == *id) else {
                 let ids: Vec<&str> = rules.iter().map(|r| &*r.id).collect();
                 anyhow::bail!("no rule `{id}`; rules: {}", ids.join(", "));

@@ -148,7 +148,7 @@ The Prisma client is generated for one provider at a time, so each switch genera
 ```sh
 # PostgreSQL
 {up}
-{with_pg:<28}# {generate_short}, then `{dev}` with .env.postgresql
+{with_pg:<28}# pg:generate, then `{dev}` with .env.postgresql
 
 # back to SQLite
 {down}
@@ -207,7 +207,6 @@ removed, file by file, with the verification verdict.
         logs = run("pg:logs"),
         psql = run("pg:psql"),
         generate = run("pg:generate"),
-        generate_short = "pg:generate",
         push = run("pg:push"),
         migrate = run("pg:migrate"),
         studio = run("pg:studio"),

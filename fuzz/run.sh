@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the engine fuzz target: seeds its corpus from the fixtures and the committed test corpus,
+# then fuzzes for SECONDS (default 1800) and stops by itself. Stable Rust is enough: `-s none`
+# builds without a sanitizer (pgshift has no unsafe code), so no nightly toolchain is needed.
+#
+#   cargo install cargo-fuzz --locked    # once
+#   bash fuzz/run.sh [SECONDS] [extra libFuzzer flags...]
+#
+# Crashes land in fuzz/artifacts/engine/; reproduce one with
+#   cargo fuzz run -s none engine fuzz/artifacts/engine/crash-…
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-1800}"
+shift || true
+corpus=fuzz/corpus/engine
+mkdir -p "$corpus"
+seeds=(fixtures/stage5/before)
+[[ -d tests/corpus ]] && seeds+=(tests/corpus)
+find "${seeds[@]}" -type f \
+  \( -name '*.ts' -o -name '*.tsx' -o -name '*.mts' -o -name '*.cts' -o -name '*.js' -o -name '*.mjs' \) \
+  -print0 |
+  while IFS= read -r -d '' file; do
+    cp "$file" "$corpus/seed-$(sha1sum "$file" | cut -c1-16)"
+  done
+cargo fuzz run -s none engine "$corpus" -- \
+  -dict=fuzz/engine.dict -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 "$@"
