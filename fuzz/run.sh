@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs the engine fuzz target: seeds its corpus from the fixtures and the committed test corpus,
 # then fuzzes for SECONDS (default 1800) and stops by itself. Stable Rust is enough: `-s none`
-# builds without a sanitizer (pgshift has no unsafe code), so no nightly toolchain is needed.
+# builds without a sanitizer (pgshift has no unsafe code), so no nightly toolchain is needed;
+# `-O` builds optimized, with debug assertions on for pgshift only (fuzz/Cargo.toml).
 #
 #   cargo install cargo-fuzz --locked    # once
 #   bash fuzz/run.sh [SECONDS] [extra libFuzzer flags...]
 #
 # Crashes land in fuzz/artifacts/engine/; reproduce one with
-#   cargo fuzz run -s none engine fuzz/artifacts/engine/crash-…
+#   cargo fuzz run -O -s none engine fuzz/artifacts/engine/crash-…
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-1800}"
@@ -22,5 +23,5 @@ find "${seeds[@]}" -type f \
   while IFS= read -r -d '' file; do
     cp "$file" "$corpus/seed-$(sha1sum "$file" | cut -c1-16)"
   done
-cargo fuzz run -s none engine "$corpus" -- \
+cargo fuzz run -O -s none engine "$corpus" -- \
   -dict=fuzz/engine.dict -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 "$@"

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The benchmark of issue 5, in one session on the corpus of bench/corpus.sh:
+#
+#   1. the corpus mode: `pgshift check` with and without the prefilter on every file (no panic,
+#      every file swc parses processed, identical findings, every finding judged in
+#      bench/corpus-findings.txt) — tests/corpus.rs `full_corpus`;
+#   2. times, with hyperfine: `pgshift check`, ripgrep over the rule packs' trigger strings
+#      (bench/rg-triggers.txt; the floor: reading the bytes), `ast-grep scan` with the equivalent
+#      rule set (bench/ast-grep/), and `pgshift check --no-prefilter`;
+#   3. peak memory (`/usr/bin/time -v`) on the whole corpus and on a quarter of it.
+#
+#   bash bench/corpus.sh        # once (needs npm and the registry)
+#   bash bench/bench.sh         # prints the numbers; also written to bench/.cache/results.md
+#
+# Missing tools are installed: ripgrep, hyperfine and time with apt-get (as root), ast-grep with
+# npm into bench/.cache/tools. BENCH_RUNS (default 10) and BENCH_WARMUP (default 3) set hyperfine's
+# runs; BENCH_SKIP_CORPUS_TEST=1 skips step 1.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+top="$(dirname "$here")"
+cache="$here/.cache"
+corpus="$cache/corpus"
+quarter="$cache/corpus-quarter"
+ast_grep_version="0.51.1"
+runs="${BENCH_RUNS:-10}"
+warmup="${BENCH_WARMUP:-3}"
+results="$cache/results.md"
+
+[[ -d "$corpus" && -d "$quarter" ]] || bash "$here/corpus.sh"
+
+apt_install() {
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "bench.sh: $1 is missing; install it (apt-get install $1)" >&2
+    exit 2
+  fi
+  if [[ -z "${apt_updated:-}" ]]; then
+    apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+}
+command -v rg >/dev/null || apt_install ripgrep
+command -v hyperfine >/dev/null || apt_install hyperfine || true
+[[ -x /usr/bin/time ]] || apt_install time
+ast_grep="$cache/tools/node_modules/.bin/ast-grep"
+if [[ ! -x "$ast_grep" ]] || [[ "$("$ast_grep" --version)" != "ast-grep $ast_grep_version" ]]; then
+  npm install --silent --no-audit --no-fund --no-save --prefix "$cache/tools" "@ast-grep/cli@$ast_grep_version"
+fi
+
+(cd "$top" && cargo build --release --quiet)
+pgshift="$top/target/release/pgshift"
+
+# ast-grep's configuration: the rules as written (TypeScript) and a copy of each for .tsx.
+sg="$cache/ast-grep"
+rm -rf "$sg"
+mkdir -p "$sg/rules"
+cp "$here/ast-grep/sgconfig.yml" "$sg/"
+for rule in "$here"/ast-grep/rules/*.yml; do
+  cp "$rule" "$sg/rules/"
+  sed -e 's/^language: TypeScript$/language: Tsx/' -e 's/^id: /id: tsx-/' "$rule" >"$sg/rules/tsx-$(basename "$rule")"
+done
+
+files=$(find "$corpus" -type f | wc -l)
+bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+qfiles=$(find "$quarter" -type f | wc -l)
+mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+
+echo "== corpus: $files files, $mb MB ($qfiles in the quarter)"
+if [[ "${BENCH_SKIP_CORPUS_TEST:-}" != 1 ]]; then
+  echo "== corpus mode (tests/corpus.rs full_corpus, release binary)"
+  (cd "$top" && PGSHIFT_CORPUS="$corpus" PGSHIFT_BIN="$pgshift" \
+    cargo test --quiet --test corpus -- --ignored --exact full_corpus --nocapture 2>&1 |
+    grep -E '^(corpus:|finding:|listed but|test result|thread|  left|  right|findings not)' || true)
+  (cd "$top" && PGSHIFT_CORPUS="$corpus" PGSHIFT_BIN="$pgshift" \
+    cargo test --quiet --test corpus -- --ignored --exact full_corpus >/dev/null 2>&1) ||
+    { echo "bench.sh: the corpus mode failed (see above)" >&2; exit 1; }
+fi
+
+cd "$cache"
+rg_cmd="rg --no-ignore --hidden -i -F -f $here/rg-triggers.txt -l corpus"
+pg_cmd="$pgshift check corpus"
+sg_cmd="$ast_grep scan -c $sg/sgconfig.yml corpus"
+np_cmd="$pgshift check --no-prefilter corpus"
+
+# Sanity: the three tools read the same files.
+rg_files=$(rg --no-ignore --hidden --files corpus | wc -l)
+sg_files=$("$ast_grep" scan -c "$sg/sgconfig.yml" --inspect summary corpus 2>&1 >/dev/null |
+  sed -n 's/.*scannedFileCount=\([0-9]*\).*/\1/p' || true)
+echo "== files read: ripgrep $rg_files, ast-grep $sg_files, pgshift $files (walk)"
+
+declare -A mean
+if command -v hyperfine >/dev/null; then
+  echo "== times (hyperfine, $warmup warm-up runs, $runs runs; the page cache is warm)"
+  hyperfine --style basic -N -i -w "$warmup" -r "$runs" --export-csv "$cache/times.csv" \
+    -n ripgrep "$rg_cmd" -n pgshift "$pg_cmd" -n ast-grep "$sg_cmd" -n pgshift-no-prefilter "$np_cmd" |
+    grep -E '^(Benchmark|  Time|  Range)' || true
+  while IFS=, read -r name m _; do
+    [[ "$name" == command ]] && continue
+    mean[$name]=$m
+  done <"$cache/times.csv"
+else
+  echo "== times (no hyperfine: best of $runs runs each, after $warmup warm-up runs)"
+  for name in ripgrep pgshift ast-grep pgshift-no-prefilter; do
+    case $name in
+      ripgrep) cmd=$rg_cmd ;; pgshift) cmd=$pg_cmd ;; ast-grep) cmd=$sg_cmd ;; *) cmd=$np_cmd ;;
+    esac
+    for ((i = 0; i < warmup; i++)); do $cmd >/dev/null 2>&1 || true; done
+    best=""
+    for ((i = 0; i < runs; i++)); do
+      start=$(date +%s.%N)
+      $cmd >/dev/null 2>&1 || true
+      t=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
+      best=$(awk -v a="$t" -v b="${best:-1e9}" 'BEGIN { print (a < b) ? a : b }')
+    done
+    mean[$name]=$best
+    printf '%-22s %.3f s\n' "$name" "$best"
+  done
+fi
+
+peak() { # peak RSS in MB of one run of the command in $1 over folder $2
+  local cmd="${1/ corpus/ $2}"
+  /usr/bin/time -f '%M' -o "$cache/peak.txt" $cmd >/dev/null 2>&1 || true
+  awk '{ printf "%.1f", $1 / 1024 }' "$cache/peak.txt"
+}
+declare -A mem_full mem_quarter
+for name in ripgrep pgshift ast-grep pgshift-no-prefilter; do
+  case $name in
+    ripgrep) cmd=$rg_cmd ;; pgshift) cmd=$pg_cmd ;; ast-grep) cmd=$sg_cmd ;; *) cmd=$np_cmd ;;
+  esac
+  mem_full[$name]=$(peak "$cmd" corpus)
+  mem_quarter[$name]=$(peak "$cmd" corpus-quarter)
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+pg_rg=$(ratio "${mean[pgshift]}" "${mean[ripgrep]}")
+sg_pg=$(ratio "${mean[ast-grep]}" "${mean[pgshift]}")
+np_mbs=$(awk -v b="$bytes" -v t="${mean[pgshift-no-prefilter]}" 'BEGIN { printf "%.0f", b / t / 1e6 }')
+goal() { awk -v v="$1" -v g="$2" -v d="$3" 'BEGIN { ok = (d == "le") ? v <= g : v >= g; print ok ? "met" : "MISSED" }'; }
+
+{
+  echo "| tool | mean time | peak memory, whole corpus | peak memory, quarter |"
+  echo "|---|---|---|---|"
+  for name in ripgrep pgshift ast-grep pgshift-no-prefilter; do
+    printf '| %s | %.3f s | %s MB | %s MB |\n' "$name" "${mean[$name]}" "${mem_full[$name]}" "${mem_quarter[$name]}"
+  done
+  echo
+  echo "- corpus: $files files, $mb MB; quarter: $qfiles files"
+  echo "- pgshift / ripgrep = $pg_rg (goal <= 2: $(goal "$pg_rg" 2 le))"
+  echo "- ast-grep / pgshift = $sg_pg (goal >= 10: $(goal "$sg_pg" 10 ge))"
+  echo "- pgshift check --no-prefilter: $np_mbs MB/s over the whole corpus"
+  echo "- $(nproc) cores, $(rg --version | head -n 1), $("$ast_grep" --version), $(hyperfine --version 2>/dev/null || echo 'no hyperfine'), $(rustc --version)"
+} | tee "$results"
