@@ -4,9 +4,11 @@
 #   1. the corpus mode: `pgshift check` with and without the prefilter on every file (no panic,
 #      every file swc parses processed, identical findings, every finding judged in
 #      bench/corpus-findings.txt) — tests/corpus.rs `full_corpus`;
-#   2. times, with hyperfine: `pgshift check`, ripgrep over the rule packs' trigger strings
-#      (bench/rg-triggers.txt; the floor: reading the bytes), `ast-grep scan` with the equivalent
-#      rule set (bench/ast-grep/), and `pgshift check --no-prefilter`;
+#   2. times, with hyperfine, of the Stage 5 pack's search (rules/stage5.toml, which the ast-grep
+#      rule set bench/ast-grep/ mirrors): `pgshift check` with that pack, ripgrep over its
+#      trigger strings (bench/rg-triggers-stage5.txt; the floor: reading the bytes) and
+#      `ast-grep scan`; then of `pgshift check` as shipped (Stage 5 and the SQLite-isms pack)
+#      against ripgrep over all triggers (bench/rg-triggers.txt), and with `--no-prefilter`;
 #   3. peak memory (`/usr/bin/time -v`) on the whole corpus and on a quarter of it.
 #
 #   bash bench/corpus.sh        # once (needs npm and the registry)
@@ -77,10 +79,19 @@ if [[ "${BENCH_SKIP_CORPUS_TEST:-}" != 1 ]]; then
 fi
 
 cd "$cache"
+rg5_cmd="rg --no-ignore --hidden -i -F -f $here/rg-triggers-stage5.txt -l corpus"
+pg5_cmd="$pgshift check --no-default-rules --rules $top/rules/stage5.toml corpus"
+sg_cmd="$ast_grep scan -c $sg/sgconfig.yml corpus"
 rg_cmd="rg --no-ignore --hidden -i -F -f $here/rg-triggers.txt -l corpus"
 pg_cmd="$pgshift check corpus"
-sg_cmd="$ast_grep scan -c $sg/sgconfig.yml corpus"
 np_cmd="$pgshift check --no-prefilter corpus"
+names=(ripgrep-stage5 pgshift-stage5 ast-grep ripgrep-all pgshift-check pgshift-no-prefilter)
+command_of() {
+  case $1 in
+    ripgrep-stage5) echo "$rg5_cmd" ;; pgshift-stage5) echo "$pg5_cmd" ;; ast-grep) echo "$sg_cmd" ;;
+    ripgrep-all) echo "$rg_cmd" ;; pgshift-check) echo "$pg_cmd" ;; *) echo "$np_cmd" ;;
+  esac
+}
 
 # Sanity: the three tools read the same files.
 rg_files=$(rg --no-ignore --hidden --files corpus | wc -l)
@@ -91,8 +102,9 @@ echo "== files read: ripgrep $rg_files, ast-grep $sg_files, pgshift $files (walk
 declare -A mean
 if command -v hyperfine >/dev/null; then
   echo "== times (hyperfine, $warmup warm-up runs, $runs runs; the page cache is warm)"
-  hyperfine --style basic -N -i -w "$warmup" -r "$runs" --export-csv "$cache/times.csv" \
-    -n ripgrep "$rg_cmd" -n pgshift "$pg_cmd" -n ast-grep "$sg_cmd" -n pgshift-no-prefilter "$np_cmd" |
+  args=()
+  for name in "${names[@]}"; do args+=(-n "$name" "$(command_of "$name")"); done
+  hyperfine --style basic -N -i -w "$warmup" -r "$runs" --export-csv "$cache/times.csv" "${args[@]}" |
     grep -E '^(Benchmark|  Time|  Range)' || true
   while IFS=, read -r name m _; do
     [[ "$name" == command ]] && continue
@@ -100,10 +112,8 @@ if command -v hyperfine >/dev/null; then
   done <"$cache/times.csv"
 else
   echo "== times (no hyperfine: best of $runs runs each, after $warmup warm-up runs)"
-  for name in ripgrep pgshift ast-grep pgshift-no-prefilter; do
-    case $name in
-      ripgrep) cmd=$rg_cmd ;; pgshift) cmd=$pg_cmd ;; ast-grep) cmd=$sg_cmd ;; *) cmd=$np_cmd ;;
-    esac
+  for name in "${names[@]}"; do
+    cmd=$(command_of "$name")
     for ((i = 0; i < warmup; i++)); do $cmd >/dev/null 2>&1 || true; done
     best=""
     for ((i = 0; i < runs; i++)); do
@@ -120,33 +130,32 @@ fi
 peak() { # peak RSS in MB of one run of the command in $1 over folder $2
   local cmd="${1/ corpus/ $2}"
   /usr/bin/time -f '%M' -o "$cache/peak.txt" $cmd >/dev/null 2>&1 || true
-  awk '{ printf "%.1f", $1 / 1024 }' "$cache/peak.txt"
+  tail -n 1 "$cache/peak.txt" | awk '{ printf "%.1f", $1 / 1024 }'
 }
 declare -A mem_full mem_quarter
-for name in ripgrep pgshift ast-grep pgshift-no-prefilter; do
-  case $name in
-    ripgrep) cmd=$rg_cmd ;; pgshift) cmd=$pg_cmd ;; ast-grep) cmd=$sg_cmd ;; *) cmd=$np_cmd ;;
-  esac
-  mem_full[$name]=$(peak "$cmd" corpus)
-  mem_quarter[$name]=$(peak "$cmd" corpus-quarter)
+for name in "${names[@]}"; do
+  mem_full[$name]=$(peak "$(command_of "$name")" corpus)
+  mem_quarter[$name]=$(peak "$(command_of "$name")" corpus-quarter)
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-pg_rg=$(ratio "${mean[pgshift]}" "${mean[ripgrep]}")
-sg_pg=$(ratio "${mean[ast-grep]}" "${mean[pgshift]}")
+pg5_rg5=$(ratio "${mean[pgshift-stage5]}" "${mean[ripgrep-stage5]}")
+sg_pg5=$(ratio "${mean[ast-grep]}" "${mean[pgshift-stage5]}")
+pg_rg=$(ratio "${mean[pgshift-check]}" "${mean[ripgrep-all]}")
+sg_pg=$(ratio "${mean[ast-grep]}" "${mean[pgshift-check]}")
 np_mbs=$(awk -v b="$bytes" -v t="${mean[pgshift-no-prefilter]}" 'BEGIN { printf "%.0f", b / t / 1e6 }')
 goal() { awk -v v="$1" -v g="$2" -v d="$3" 'BEGIN { ok = (d == "le") ? v <= g : v >= g; print ok ? "met" : "MISSED" }'; }
 
 {
-  echo "| tool | mean time | peak memory, whole corpus | peak memory, quarter |"
+  echo "| run | mean time | peak memory, whole corpus | peak memory, quarter |"
   echo "|---|---|---|---|"
-  for name in ripgrep pgshift ast-grep pgshift-no-prefilter; do
+  for name in "${names[@]}"; do
     printf '| %s | %.3f s | %s MB | %s MB |\n' "$name" "${mean[$name]}" "${mem_full[$name]}" "${mem_quarter[$name]}"
   done
   echo
   echo "- corpus: $files files, $mb MB; quarter: $qfiles files"
-  echo "- pgshift / ripgrep = $pg_rg (goal <= 2: $(goal "$pg_rg" 2 le))"
-  echo "- ast-grep / pgshift = $sg_pg (goal >= 10: $(goal "$sg_pg" 10 ge))"
+  echo "- Stage 5 pack: pgshift / ripgrep = $pg5_rg5 (goal <= 2: $(goal "$pg5_rg5" 2 le)); ast-grep / pgshift = $sg_pg5 (goal >= 10: $(goal "$sg_pg5" 10 ge))"
+  echo "- check as shipped (Stage 5 + SQLite-isms): pgshift / ripgrep = $pg_rg (goal <= 2: $(goal "$pg_rg" 2 le)); ast-grep (Stage 5 rules) / pgshift = $sg_pg"
   echo "- pgshift check --no-prefilter: $np_mbs MB/s over the whole corpus"
   echo "- $(nproc) cores, $(rg --version | head -n 1), $("$ast_grep" --version), $(hyperfine --version 2>/dev/null || echo 'no hyperfine'), $(rustc --version)"
 } | tee "$results"

@@ -16,12 +16,15 @@ shift || true
 corpus=fuzz/corpus/engine
 mkdir -p "$corpus"
 seeds=(fixtures/stage5/before)
-[[ -d tests/corpus ]] && seeds+=(tests/corpus)
+[[ -d tests/corpus/sample ]] && seeds+=(tests/corpus/sample)
 find "${seeds[@]}" -type f \
   \( -name '*.ts' -o -name '*.tsx' -o -name '*.mts' -o -name '*.cts' -o -name '*.js' -o -name '*.mjs' \) \
   -print0 |
   while IFS= read -r -d '' file; do
     cp "$file" "$corpus/seed-$(sha1sum "$file" | cut -c1-16)"
   done
+# Fork mode, so that a slow input (see tests/corpus/regressions/) is saved as a `timeout-…`
+# artifact and the run goes on; panics still stop it.
 cargo fuzz run -O -s none engine "$corpus" -- \
-  -dict=fuzz/engine.dict -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 "$@"
+  -dict=fuzz/engine.dict -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+  -fork=1 -ignore_timeouts=1 -ignore_ooms=0 -ignore_crashes=0 -print_final_stats=1 "$@"

@@ -109,7 +109,11 @@ fuzz_target!(|data: &[u8]| {
     assert!(
         !matches!(
             again.problem,
-            Some(Problem::BrokenResult { .. } | Problem::Conflict { .. } | Problem::Unparseable { .. })
+            Some(
+                Problem::BrokenResult { .. }
+                    | Problem::Conflict { .. }
+                    | Problem::Unparseable { .. }
+            )
         ),
         "{path}: the second run reports {:?}",
         again.problem

@@ -1,0 +1,1 @@
+x=a<(c=d<a<(c=d<a<(c=d<a<(c=d<a<(c=d<a<(c=d<a<(c=d<a<(c=d<
