@@ -405,6 +405,9 @@ struct Context<'a, B: Backend> {
     job: &'a str,
     progress_writes: AtomicUsize,
     fault_armed: AtomicBool,
+    /// With the lost-update fault: set once the faulty batch has read the job row, so that the
+    /// other batches' progress writes land after that read and one is surely overwritten.
+    fault_read_done: AtomicBool,
     /// Set when the sync is over: the queues stop with it.
     sync_done: AtomicBool,
 }
@@ -605,12 +608,13 @@ impl<B: Backend> Context<'_, B> {
                 && self.fault_armed.swap(false, Ordering::SeqCst);
             // The naive read at the start of the batch (only with the lost-update fault).
             let stale = if lost_update {
-                let seen = self.progress_writes.load(Ordering::SeqCst);
                 let mut read = None;
                 let _ = self.single(|backend, conn| {
                     read = Some(backend.read_progress(conn, self.job)?);
                     Ok(())
                 });
+                let seen = self.progress_writes.load(Ordering::SeqCst);
+                self.fault_read_done.store(true, Ordering::SeqCst);
                 read.map(|r| (r, seen))
             } else {
                 None
@@ -669,11 +673,22 @@ impl<B: Backend> Context<'_, B> {
                         })
                     })
                 }
-                None => self.with_retry("progress update", || {
-                    self.single(|backend, conn| {
-                        backend.add_progress(conn, self.job, ok_files, failed_files, ok_bytes)
+                None => {
+                    if self.params.fault == Some(Fault::LostUpdate) {
+                        let until = Instant::now() + Duration::from_secs(10);
+                        while !self.fault_read_done.load(Ordering::SeqCst)
+                            && Instant::now() < until
+                            && !self.interrupted()
+                        {
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                    }
+                    self.with_retry("progress update", || {
+                        self.single(|backend, conn| {
+                            backend.add_progress(conn, self.job, ok_files, failed_files, ok_bytes)
+                        })
                     })
-                }),
+                }
             };
             match progress {
                 Ok(()) => {
@@ -760,6 +775,7 @@ pub fn run<B: Backend>(
         job: &job,
         progress_writes: AtomicUsize::new(0),
         fault_armed: AtomicBool::new(true),
+        fault_read_done: AtomicBool::new(false),
         sync_done: AtomicBool::new(false),
     };
     bar.set_length(params.files as u64);
