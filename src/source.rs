@@ -100,13 +100,31 @@ pub fn parse(text: &str, lang: Lang) -> Result<Parsed, ParseError> {
     let start = BytePos(POS_BASE + bom as u32);
     let end = BytePos(POS_BASE + text.len() as u32);
     let comments = SingleThreadedComments::default();
-    let mut parser = Parser::new(
-        lang.syntax(),
-        StringInput::new(body, start, end),
-        Some(&comments),
-    );
-    let result = parser.parse_program();
-    let recovered = parser.take_errors();
+    // swc's parser has inputs it panics on (`<a:b.c>` in JSX reaches an `unreachable!`): such a
+    // file does not parse, and the rest of the run goes on.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut parser = Parser::new(
+            lang.syntax(),
+            StringInput::new(body, start, end),
+            Some(&comments),
+        );
+        let result = parser.parse_program();
+        (result, parser.take_errors())
+    }));
+    let (result, recovered) = match parsed {
+        Ok(parsed) => parsed,
+        Err(panic) => {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_string());
+            return Err(ParseError {
+                offset: 0,
+                message: format!("the parser crashed ({reason})"),
+            });
+        }
+    };
     let program = match result {
         Ok(program) => program,
         Err(error) => return Err(parse_error(&error)),

@@ -477,8 +477,7 @@ fn process_file(
     let Some(lang) = Lang::from_path(&path.rel) else {
         return (report, false);
     };
-    // swc's parser has inputs it panics on (`<a:b.c>` in JSX reaches an `unreachable!`): one
-    // such file is reported as not parsing instead of ending the whole run.
+    // A panic in a rule is a bug, but it must cost one file, not the whole run.
     let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rewrite(&path.rel, &text, lang, &candidates)
     })) {
@@ -492,7 +491,7 @@ fn process_file(
             Rewrite {
                 problem: Some(Problem::Unparseable {
                     offset: 0,
-                    message: format!("the parser crashed ({reason})"),
+                    message: format!("pgshift crashed on this file ({reason}); please report it"),
                 }),
                 ..Rewrite::default()
             }
