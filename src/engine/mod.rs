@@ -202,7 +202,9 @@ pub fn run_project_with(
     reader: &Reader<'_>,
 ) -> ProjectReport {
     prepare_rules(root, project, rules, options);
-    let prefilter = Prefilter::new(rules, |rule| rule.imp.triggers());
+    let prefilter = Prefilter::new(rules, |rule| {
+        (rule.imp.triggers(), rule.imp.context_triggers())
+    });
     let rules: &[Rule] = rules;
     let results: Vec<(FileReport, bool)> = files
         .par_iter()
@@ -246,7 +248,7 @@ fn prepare_rules(root: &Path, files: &[SourcePath], rules: &mut [Rule], options:
     if scanning.is_empty() {
         return;
     }
-    let prefilter = Prefilter::new(rules, |rule| rule.imp.scan_triggers());
+    let prefilter = Prefilter::new(rules, |rule| (rule.imp.scan_triggers(), Vec::new()));
     let rules_ref: &[Rule] = rules;
     let mut found: Vec<(usize, String, ScanFacts)> = files
         .par_iter()
@@ -320,11 +322,14 @@ fn prepare_rules(root: &Path, files: &[SourcePath], rules: &mut [Rule], options:
 /// trigger it contains ([`Prefilter::covers`]). The scan stops once every rule is hit.
 struct Prefilter {
     automaton: Option<AhoCorasick>,
-    /// For each pattern of the automaton, the rules of every pattern it contains (itself too).
+    /// For each pattern of the automaton, the slots of every pattern it contains (itself too).
+    /// Slot `i` is rule `i`'s triggers; slot `rule_count + i` its context triggers.
     covers: Vec<Vec<usize>>,
     /// Rules without triggers run on every file.
     always: Vec<usize>,
-    /// How many rules have triggers.
+    /// Rules with context triggers: they run only when one of those is in the file too.
+    needs_context: Vec<bool>,
+    /// How many slots have patterns.
     triggered: usize,
     rule_count: usize,
 }
@@ -335,22 +340,32 @@ thread_local! {
 }
 
 impl Prefilter {
-    fn new(rules: &[Rule], triggers_of: impl Fn(&Rule) -> Vec<String>) -> Prefilter {
+    /// `triggers_of` gives a rule's triggers and its context triggers (both may be empty).
+    fn new(rules: &[Rule], triggers_of: impl Fn(&Rule) -> (Vec<String>, Vec<String>)) -> Prefilter {
+        let rule_count = rules.len();
         let mut patterns: Vec<String> = Vec::new();
-        let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
+        let mut pattern_slots: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
+        let mut needs_context = vec![false; rule_count];
+        let mut slots_used = std::collections::BTreeSet::new();
         for (index, rule) in rules.iter().enumerate() {
-            let triggers = triggers_of(rule);
+            let (triggers, context) = triggers_of(rule);
             if triggers.is_empty() {
                 always.push(index);
             }
-            for trigger in triggers {
+            needs_context[index] = !context.is_empty();
+            let slotted = triggers
+                .into_iter()
+                .map(|t| (t, index))
+                .chain(context.into_iter().map(|t| (t, rule_count + index)));
+            for (trigger, slot) in slotted {
+                slots_used.insert(slot);
                 let key = trigger.to_ascii_lowercase();
                 match patterns.iter().position(|p| *p == key) {
-                    Some(at) => pattern_rules[at].push(index),
+                    Some(at) => pattern_slots[at].push(slot),
                     None => {
                         patterns.push(key);
-                        pattern_rules.push(vec![index]);
+                        pattern_slots.push(vec![slot]);
                     }
                 }
             }
@@ -358,15 +373,15 @@ impl Prefilter {
         let covers = patterns
             .iter()
             .map(|pattern| {
-                let mut rules: Vec<usize> = patterns
+                let mut slots: Vec<usize> = patterns
                     .iter()
-                    .zip(&pattern_rules)
+                    .zip(&pattern_slots)
                     .filter(|(inner, _)| pattern.contains(inner.as_str()))
-                    .flat_map(|(_, rules)| rules.iter().copied())
+                    .flat_map(|(_, slots)| slots.iter().copied())
                     .collect();
-                rules.sort_unstable();
-                rules.dedup();
-                rules
+                slots.sort_unstable();
+                slots.dedup();
+                slots
             })
             .collect();
         let automaton = (!patterns.is_empty()).then(|| {
@@ -378,14 +393,15 @@ impl Prefilter {
         Prefilter {
             automaton,
             covers,
-            triggered: rules.len() - always.len(),
+            triggered: slots_used.len(),
             always,
-            rule_count: rules.len(),
+            needs_context,
+            rule_count,
         }
     }
 
     fn matching_rules(&self, haystack: &[u8]) -> Vec<usize> {
-        let mut hit = vec![false; self.rule_count];
+        let mut hit = vec![false; self.rule_count * 2];
         for &i in &self.always {
             hit[i] = true;
         }
@@ -402,9 +418,9 @@ impl Prefilter {
                     let Some(found) = automaton.find(input) else {
                         break;
                     };
-                    for &rule in &self.covers[found.pattern().as_usize()] {
-                        if !hit[rule] {
-                            hit[rule] = true;
+                    for &slot in &self.covers[found.pattern().as_usize()] {
+                        if !hit[slot] {
+                            hit[slot] = true;
                             left -= 1;
                         }
                     }
@@ -412,7 +428,9 @@ impl Prefilter {
                 }
             });
         }
-        (0..self.rule_count).filter(|&i| hit[i]).collect()
+        (0..self.rule_count)
+            .filter(|&i| hit[i] && (!self.needs_context[i] || hit[self.rule_count + i]))
+            .collect()
     }
 }
 

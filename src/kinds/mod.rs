@@ -76,6 +76,12 @@ pub trait RuleKind: Send + Sync {
     /// contain for this rule to find anything in it. Files with none are not parsed for it.
     fn triggers(&self) -> Vec<String>;
 
+    /// More literal strings, of which a file must hold at least one *as well as* a trigger
+    /// (e.g. a filter key only matters inside a `where`). Empty: the triggers alone decide.
+    fn context_triggers(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Finds edits and review places in one parsed file.
     fn run(&self, file: &FileContext, sink: &mut Sink);
 

@@ -104,12 +104,23 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
 }
 
 impl RuleKind for RawSql {
+    // As narrow as what `names` matches: a dotted spec is written out whole (`Prisma.raw`); a
+    // bare tag is followed by its template or type arguments (`sql\``, `sql<`), since the bare
+    // words `raw` and `sql` are in a great many files that run no SQL.
     fn triggers(&self) -> Vec<String> {
-        self.calls
-            .iter()
-            .chain(&self.tags)
-            .map(|spec| spec.rsplit('.').next().unwrap_or(spec).to_string())
-            .collect()
+        let mut triggers = Vec::new();
+        for spec in &self.calls {
+            triggers.push(spec.clone());
+        }
+        for spec in &self.tags {
+            if spec.contains('.') || spec.starts_with('$') {
+                triggers.push(spec.clone());
+            } else {
+                triggers.push(format!("{spec}`"));
+                triggers.push(format!("{spec}<"));
+            }
+        }
+        triggers
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {

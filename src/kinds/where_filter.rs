@@ -76,6 +76,16 @@ impl RuleKind for WhereFilter {
         self.params.keys.clone()
     }
 
+    // The keys are common words; they matter only where a filter can be: inside a scope key,
+    // a variable named like `where`, or a `…WhereInput`.
+    fn context_triggers(&self) -> Vec<String> {
+        let mut context = self.scopes.clone();
+        context.push("where".to_string());
+        context.sort();
+        context.dedup();
+        context
+    }
+
     fn run(&self, file: &FileContext, sink: &mut Sink) {
         let mut finder = Finder {
             rule: self,
