@@ -205,24 +205,30 @@ fn path_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
     for path in &paths {
         let given = path.display().to_string();
         if path.is_dir() {
+            // One canonical path per folder, not per file: the walk's paths are below it.
             let dir_abs = std::fs::canonicalize(path)?;
+            let Some(dir_rel) = relative(&root_abs, &dir_abs) else {
+                inputs.findings.push(error_finding(
+                    &given,
+                    "outside the project root; pass --root",
+                ));
+                continue;
+            };
             for file in walk(path) {
+                let rel = if dir_rel.is_empty() {
+                    file.rel.clone()
+                } else {
+                    format!("{dir_rel}/{}", file.rel)
+                };
                 let shown = if dir_abs == cwd {
                     file.rel.clone()
                 } else {
                     format!("{}/{}", given.trim_end_matches('/'), file.rel)
                 };
-                let Some(rel) = std::fs::canonicalize(&file.abs)
-                    .ok()
-                    .and_then(|abs| relative(&root_abs, &abs))
-                else {
-                    inputs.findings.push(error_finding(
-                        &shown,
-                        "outside the project root; pass --root",
-                    ));
-                    continue;
-                };
-                inputs.display.insert(file.abs.clone(), shown);
+                // Output falls back to the root-relative path; only other names are kept.
+                if shown != rel {
+                    inputs.display.insert(file.abs.clone(), shown);
+                }
                 inputs.files.push(SourcePath { rel, abs: file.abs });
             }
         } else if Lang::from_path(&given).is_none() {

@@ -206,17 +206,22 @@ pub fn run_project_with(
         (rule.imp.triggers(), rule.imp.context_triggers())
     });
     let rules: &[Rule] = rules;
-    let results: Vec<(FileReport, bool)> = files
+    let files_len = files.len();
+    // Only reports with something in them are kept, so memory follows the findings, not the
+    // number of files.
+    let parsed = std::sync::atomic::AtomicUsize::new(0);
+    let mut files: Vec<FileReport> = files
         .par_iter()
-        .map(|path| process_file(path, rules, &prefilter, options, reader))
+        .filter_map(|path| {
+            let (report, was_parsed) = process_file(path, rules, &prefilter, options, reader);
+            if was_parsed {
+                parsed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            report.is_interesting().then_some(report)
+        })
         .collect();
-    let files_seen = results.len();
-    let files_parsed = results.iter().filter(|(_, parsed)| *parsed).count();
-    let mut files: Vec<FileReport> = results
-        .into_iter()
-        .map(|(report, _)| report)
-        .filter(FileReport::is_interesting)
-        .collect();
+    let files_seen = files_len;
+    let files_parsed = parsed.into_inner();
     files.sort_by(|a, b| a.path.rel.cmp(&b.path.rel));
     let mut notes = Vec::new();
     for rule in rules {
