@@ -40,7 +40,7 @@ fn diff_is_a_patch_git_applies() {
     let work = copy_tree(&fixture("before"));
     let diff = pgshift(&["diff", "."], work.path());
     assert_eq!(code(&diff), 0);
-    let patch = work.path().join("../stage5.patch");
+    let patch = beside(work.path(), "stage5.patch");
     std::fs::write(&patch, &diff.stdout).unwrap();
     let applied = Command::new("git")
         .args(["apply", "--verbose"])

@@ -33,7 +33,7 @@ fn read(dir: &Path, rel: &str) -> String {
 }
 
 fn git_apply(dir: &Path, patch: &[u8]) {
-    let file = dir.join("../init.patch");
+    let file = beside(dir, "init.patch");
     std::fs::write(&file, patch).unwrap();
     let applied = Command::new("git")
         .args(["apply", "--verbose"])
@@ -719,11 +719,11 @@ fn init_then_verify_then_apply_report_on_the_real_server() {
     );
     assert_eq!(verdict["capacity"]["pool_size"], 43);
     assert!(["PASS", "WARN", "FAIL"].contains(&verdict["status"].as_str().unwrap()));
-    let verify_json = root.join("../verify.json");
+    let verify_json = beside(root, "verify.json");
     std::fs::write(&verify_json, &verify.stdout).unwrap();
 
     // 4. apply with the report and the verdict.
-    let report = root.join("../MIGRATION.md");
+    let report = beside(root, "MIGRATION.md");
     let applied = pgshift(
         &[
             "apply",

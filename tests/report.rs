@@ -42,7 +42,7 @@ fn rows(report: &str, rule: &str) -> Vec<(String, usize, usize)> {
 fn the_report_lists_every_edit_apply_made() {
     let work = copy_tree(&fixture("before"));
     let plan = planned_edits(work.path());
-    let report_path = work.path().join("../MIGRATION.md");
+    let report_path = beside(work.path(), "MIGRATION.md");
     let output = pgshift(
         &["apply", ".", "--report", report_path.to_str().unwrap()],
         work.path(),
@@ -135,9 +135,9 @@ fn the_verify_verdict_goes_into_the_report() {
         "warnings": 1,
         "exit_code": 0
     });
-    let verify_path = work.path().join("../verify.json");
+    let verify_path = beside(work.path(), "verify.json");
     std::fs::write(&verify_path, verify.to_string()).unwrap();
-    let report_path = work.path().join("../MIGRATION.md");
+    let report_path = beside(work.path(), "MIGRATION.md");
     let output = pgshift(
         &[
             "apply",
@@ -161,12 +161,12 @@ fn the_verify_verdict_goes_into_the_report() {
 #[test]
 fn a_bad_verify_file_stops_apply_before_any_write() {
     let work = copy_tree(&fixture("before"));
-    let report_path = work.path().join("../MIGRATION.md");
+    let report_path = beside(work.path(), "MIGRATION.md");
     for (content, says) in [
         ("not json", "is not JSON"),
         (r#"{"checks": []}"#, "no `status`"),
     ] {
-        let verify_path = work.path().join("../verify.json");
+        let verify_path = beside(work.path(), "verify.json");
         std::fs::write(&verify_path, content).unwrap();
         let output = pgshift(
             &[
@@ -193,7 +193,7 @@ fn a_bad_verify_file_stops_apply_before_any_write() {
 #[test]
 fn a_second_apply_reports_nothing_removed() {
     let work = copy_tree(&fixture("after"));
-    let report_path = work.path().join("../MIGRATION.md");
+    let report_path = beside(work.path(), "MIGRATION.md");
     let output = pgshift(
         &["apply", ".", "--report", report_path.to_str().unwrap()],
         work.path(),

@@ -103,3 +103,13 @@ pub fn stderr(output: &Output) -> String {
 pub fn code(output: &Output) -> i32 {
     output.status.code().expect("exit code")
 }
+
+/// A path beside `dir` (outside the tree under test) named after it, so that tests running in
+/// parallel never share it.
+pub fn beside(dir: &Path, name: &str) -> PathBuf {
+    let stem = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.with_file_name(format!("{stem}.{name}"))
+}
