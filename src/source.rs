@@ -3,6 +3,8 @@
 //! in source order, and line/column lookup.
 
 use std::ops::Range;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 use swc_common::BytePos;
 use swc_common::comments::{CommentKind, SingleThreadedComments};
@@ -95,6 +97,81 @@ pub struct ParseError {
 /// Parses `text` strictly: any error, even one swc recovers from, is a failure, because a
 /// recovered tree may not describe the file and must not be edited.
 pub fn parse(text: &str, lang: Lang) -> Result<Parsed, ParseError> {
+    // swc backtracks exponentially on some tiny inputs (`x(<s>` nested 30 times takes hours):
+    // the parse runs on a helper thread of the calling thread, and a file that takes longer
+    // than the deadline is reported as not parsing. A helper stuck on such a file is abandoned
+    // (it ends with the process) and the next parse starts a new one.
+    let job = (Arc::<str>::from(text), lang);
+    let outcome = PARSE_HELPER.with_borrow_mut(|helper| {
+        if helper.is_none() {
+            *helper = ParseHelper::start();
+        }
+        let running = helper.as_ref()?;
+        if running.jobs.send(job).is_err() {
+            *helper = None;
+            return None;
+        }
+        match running.results.recv_timeout(PARSE_DEADLINE) {
+            Ok(result) => Some(result),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                *helper = None;
+                Some(Err(ParseError {
+                    offset: 0,
+                    message: format!(
+                        "parsing took longer than {} s (swc backtracks exponentially on some inputs)",
+                        PARSE_DEADLINE.as_secs()
+                    ),
+                }))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                *helper = None;
+                Some(Err(ParseError {
+                    offset: 0,
+                    message: "the parser crashed".to_string(),
+                }))
+            }
+        }
+    });
+    // No helper thread could be started: parse here, without a deadline.
+    outcome.unwrap_or_else(|| parse_here(text, lang))
+}
+
+/// How long one parse may take before the file is given up on.
+pub const PARSE_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Stack of a parse helper: deeply nested code recurses deeply.
+const PARSE_STACK: usize = 16 * 1024 * 1024;
+
+/// A long-lived thread that parses for one calling thread.
+struct ParseHelper {
+    jobs: mpsc::Sender<(Arc<str>, Lang)>,
+    results: mpsc::Receiver<Result<Parsed, ParseError>>,
+}
+
+impl ParseHelper {
+    fn start() -> Option<ParseHelper> {
+        let (jobs, job_receiver) = mpsc::channel::<(Arc<str>, Lang)>();
+        let (result_sender, results) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("pgshift-parse".into())
+            .stack_size(PARSE_STACK)
+            .spawn(move || {
+                for (text, lang) in job_receiver {
+                    if result_sender.send(parse_here(&text, lang)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(ParseHelper { jobs, results })
+    }
+}
+
+thread_local! {
+    static PARSE_HELPER: std::cell::RefCell<Option<ParseHelper>> = const { std::cell::RefCell::new(None) };
+}
+
+fn parse_here(text: &str, lang: Lang) -> Result<Parsed, ParseError> {
     let bom = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let body = &text[bom..];
     let start = BytePos(POS_BASE + bom as u32);
