@@ -191,14 +191,9 @@ fn parse_here(text: &str, lang: Lang) -> Result<Parsed, ParseError> {
     let (result, recovered) = match parsed {
         Ok(parsed) => parsed,
         Err(panic) => {
-            let reason = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "no message".to_string());
             return Err(ParseError {
                 offset: 0,
-                message: format!("the parser crashed ({reason})"),
+                message: format!("the parser crashed ({})", panic_message(&*panic)),
             });
         }
     };
@@ -213,6 +208,15 @@ fn parse_here(text: &str, lang: Lang) -> Result<Parsed, ParseError> {
         program,
         comments: collect_comments(comments, text),
     })
+}
+
+/// The message a panic carried, for reporting a caught one.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string())
 }
 
 fn parse_error(error: &swc_ecma_parser::error::Error) -> ParseError {

@@ -505,20 +505,16 @@ fn process_file(
         rewrite(&path.rel, &text, lang, &candidates)
     })) {
         Ok(outcome) => outcome,
-        Err(panic) => {
-            let reason = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown".to_string());
-            Rewrite {
-                problem: Some(Problem::Unparseable {
-                    offset: 0,
-                    message: format!("pgshift crashed on this file ({reason}); please report it"),
-                }),
-                ..Rewrite::default()
-            }
-        }
+        Err(panic) => Rewrite {
+            problem: Some(Problem::Unparseable {
+                offset: 0,
+                message: format!(
+                    "pgshift crashed on this file ({}); please report it",
+                    source::panic_message(&*panic)
+                ),
+            }),
+            ..Rewrite::default()
+        },
     };
     report.changes = outcome.changes;
     report.reviews = outcome.reviews;

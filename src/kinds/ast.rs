@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use swc_common::Spanned;
-use swc_ecma_ast::{Callee, Expr, Lit, MemberProp, UnaryOp};
+use swc_ecma_ast::{Callee, Expr, Lit, MemberProp, PropName, UnaryOp};
 
 use crate::source::span_range;
 
@@ -80,6 +80,15 @@ pub fn member_name(expr: &Expr) -> Option<(&Expr, &str)> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// Whether a property key (an identifier or a string, not computed) is `name`.
+pub fn prop_name_is(key: &PropName, name: &str) -> bool {
+    match key {
+        PropName::Ident(ident) => ident.sym == *name,
+        PropName::Str(s) => s.value.as_str() == Some(name),
+        _ => false,
     }
 }
 

@@ -8,12 +8,14 @@
 
 use serde::Deserialize;
 use swc_ecma_ast::{
-    CallExpr, Callee, Expr, ExprOrSpread, NewExpr, ObjectLit, OptCall, Prop, PropName, PropOrSpread,
+    CallExpr, Callee, Expr, ExprOrSpread, NewExpr, ObjectLit, OptCall, Prop, PropOrSpread,
 };
 use swc_ecma_visit::{Visit, VisitWith};
 use toml::Spanned;
 
-use super::ast::{list_removals, member_name, number_literal, number_value, range_of, unwrap};
+use super::ast::{
+    list_removals, member_name, number_literal, number_value, prop_name_is, range_of, unwrap,
+};
 use super::{FileContext, KindSpec, ParamError, ProjectFacts, RuleKind, ScanFacts, Sink};
 
 pub const SPEC: KindSpec = KindSpec {
@@ -350,15 +352,7 @@ impl Finder<'_> {
         let Prop::KeyValue(kv) = &**prop else {
             return None;
         };
-        key_is(&kv.key, &self.params.option).then_some(&*kv.value)
-    }
-}
-
-fn key_is(key: &PropName, name: &str) -> bool {
-    match key {
-        PropName::Ident(ident) => ident.sym == *name,
-        PropName::Str(s) => s.value.as_str() == Some(name),
-        _ => false,
+        prop_name_is(&kv.key, &self.params.option).then_some(&*kv.value)
     }
 }
 
@@ -401,7 +395,7 @@ fn lookup<'a>(object: &'a ObjectLit, path: &[String]) -> Lookup<'a> {
             continue;
         };
         match &**prop {
-            Prop::KeyValue(kv) if key_is(&kv.key, first) => {
+            Prop::KeyValue(kv) if prop_name_is(&kv.key, first) => {
                 if rest.is_empty() {
                     return Lookup::Found(Some(&kv.value), range_of(&*kv.value).start);
                 }

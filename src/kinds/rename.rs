@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use regex::Regex;
 use serde::Deserialize;
 use swc_common::Spanned as _;
@@ -81,28 +81,8 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
             params.to.span(),
         ));
     }
-    let declared_in = if params.declared_in.is_empty() {
-        None
-    } else {
-        let mut builder = GlobSetBuilder::new();
-        for glob in &params.declared_in {
-            let pattern = glob.get_ref();
-            let pattern = if pattern.contains('/') {
-                pattern.clone()
-            } else {
-                format!("**/{pattern}")
-            };
-            builder.add(
-                Glob::new(&pattern)
-                    .map_err(|e| ParamError::at(format!("bad glob: {e}"), glob.span()))?,
-            );
-        }
-        Some(
-            builder
-                .build()
-                .map_err(|e| ParamError::at(e.to_string(), params.declared_in[0].span()))?,
-        )
-    };
+    let declared_in = crate::rules::compile_globs(&params.declared_in)
+        .map_err(|(span, message)| ParamError::at(message, span))?;
     Ok(Box::new(Rename {
         from: params.from.get_ref().clone(),
         to: params.to.get_ref().clone(),

@@ -13,7 +13,7 @@ use swc_ecma_ast::{
 use swc_ecma_ast::Program;
 use swc_ecma_visit::{Visit, VisitWith};
 
-use super::ast::{number_literal, number_value, range_of, unwrap};
+use super::ast::{number_literal, number_value, prop_name_is, range_of, unwrap};
 use super::{FileContext, KindSpec, ParamError, RuleKind, Sink};
 
 pub const SPEC: KindSpec = KindSpec {
@@ -110,11 +110,7 @@ impl Finder<'_> {
     }
 
     fn named(&self, key: &PropName) -> bool {
-        match key {
-            PropName::Ident(ident) => ident.sym == *self.name,
-            PropName::Str(s) => s.value.as_str() == Some(self.name),
-            _ => false,
-        }
+        prop_name_is(key, self.name)
     }
 }
 

@@ -264,7 +264,9 @@ fn compile_rule(file: &str, src: &str, table: Spanned<DeValue<'_>>) -> Result<Ru
     })
 }
 
-fn compile_globs(globs: &[Spanned<String>]) -> Result<Option<GlobSet>, (Range<usize>, String)> {
+/// Compiles rule globs: a pattern without a slash matches the file name anywhere. `None` for
+/// an empty list; an error names the span of the bad pattern.
+pub fn compile_globs(globs: &[Spanned<String>]) -> Result<Option<GlobSet>, (Range<usize>, String)> {
     if globs.is_empty() {
         return Ok(None);
     }

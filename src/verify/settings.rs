@@ -7,11 +7,13 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
-use swc_ecma_ast::{CallExpr, Expr, NewExpr, ObjectLit, Prop, PropName, PropOrSpread};
+use swc_ecma_ast::{CallExpr, Expr, NewExpr, ObjectLit, Prop, PropOrSpread};
 use swc_ecma_visit::{Visit, VisitWith};
 
 use crate::engine::{self, Options};
-use crate::kinds::ast::{member_name, method_call, number_literal, number_value, unwrap};
+use crate::kinds::ast::{
+    member_name, method_call, number_literal, number_value, prop_name_is, unwrap,
+};
 use crate::rules::{self, BUILTIN_STAGE5, Rule};
 use crate::source::{self, Lang, LineIndex, Parsed};
 use crate::walk::{self, SourcePath};
@@ -748,14 +750,6 @@ fn object_child<'o>(object: &'o ObjectLit, key: &str) -> Option<&'o ObjectLit> {
         },
         PropOrSpread::Spread(_) => None,
     })
-}
-
-fn prop_name_is(name: &PropName, key: &str) -> bool {
-    match name {
-        PropName::Ident(ident) => ident.sym == *key,
-        PropName::Str(s) => s.value.as_str() == Some(key),
-        _ => false,
-    }
 }
 
 impl Visit for TxCalls<'_> {
