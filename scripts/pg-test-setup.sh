@@ -12,6 +12,11 @@
 # Prints the URL the tests read from PGSHIFT_TEST_DATABASE_URL.
 set -euo pipefail
 
+# Only the URL goes to stdout: callers capture it with $(...). Everything the tools print
+# (pg_ctlcluster says "removed stale pid file." after an unclean stop, apt-get chatters) goes
+# to stderr.
+exec 3>&1 1>&2
+
 log() { printf 'pg-test-setup: %s\n' "$*" >&2; }
 
 as_postgres() {
@@ -22,6 +27,13 @@ as_postgres() {
     else
         sudo -u postgres -- "$@"
     fi
+}
+
+process_alive() {
+    # A zombie (state Z) counts as gone: kill -0 would still succeed on it.
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null || true)
+    [ -n "$state" ] && [ "${state#Z}" = "$state" ]
 }
 
 server_version() {
@@ -49,14 +61,26 @@ fi
 CLUSTER=main
 if ! pg_lsclusters -h 2>/dev/null | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 == c { found = 1 } END { exit !found }'; then
     log "creating cluster $VERSION/$CLUSTER"
-    pg_createcluster "$VERSION" "$CLUSTER" >/dev/null
+    pg_createcluster "$VERSION" "$CLUSTER" >/dev/null 3>&-
 fi
 
 PORT=$(pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 == c { print $3 }')
 STATUS=$(pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 == c { print $4 }')
 if [ "$STATUS" != online ]; then
     log "starting cluster $VERSION/$CLUSTER on port $PORT"
-    pg_ctlcluster "$VERSION" "$CLUSTER" start
+    if ! pg_ctlcluster "$VERSION" "$CLUSTER" start 3>&-; then
+        # A server killed without a clean stop leaves its socket lock file behind, and the next
+        # start refuses it. Remove it only when the PID it names is gone, then try once more.
+        LOCK="/var/run/postgresql/.s.PGSQL.$PORT.lock"
+        if [ -f "$LOCK" ] && ! process_alive "$(head -n 1 "$LOCK")"; then
+            log "removing stale socket lock $LOCK and starting again"
+            rm -f "$LOCK" "/var/run/postgresql/.s.PGSQL.$PORT"
+            pg_ctlcluster "$VERSION" "$CLUSTER" start 3>&-
+        else
+            log "could not start cluster $VERSION/$CLUSTER; see /var/log/postgresql/postgresql-$VERSION-$CLUSTER.log"
+            exit 1
+        fi
+    fi
 fi
 
 for _ in $(seq 1 60); do
@@ -115,4 +139,4 @@ ALTER ROLE pgshift_slow IN DATABASE pgshift_test SET statement_timeout = '1ms';
 SQL
 
 log "PostgreSQL $VERSION ready on 127.0.0.1:$PORT"
-echo "postgresql://pgshift:pgshift@127.0.0.1:$PORT/pgshift_test"
+echo "postgresql://pgshift:pgshift@127.0.0.1:$PORT/pgshift_test" >&3
