@@ -15,7 +15,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use pgshift::engine::{Options, rewrite, run_project};
+use pgshift::engine::{Files, Options, rewrite, run_project};
 use pgshift::rules::{BUILTIN_SQLITE_ISMS, BUILTIN_STAGE5, Rule, load_pack};
 use pgshift::source::{Lang, parse};
 use pgshift::walk::{SourcePath, walk};
@@ -164,7 +164,7 @@ fn corpus(c: &mut Criterion) {
 
 fn run_one(root: &Path, files: &[SourcePath], options: Options) -> usize {
     let mut rules = rules();
-    run_project(root, files, files, &mut rules, options).files_parsed
+    run_project(root, Files::list(files), &mut rules, options).files_parsed
 }
 
 criterion_group!(benches, per_file, corpus);

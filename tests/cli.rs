@@ -296,6 +296,52 @@ fn check_takes_files_from_hook_runners() {
 }
 
 #[test]
+fn folders_and_files_given_together_are_checked_once_and_named_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/a.ts", LOCK_CHECK);
+    write(dir.path(), "src/lib/b.ts", LOCK_CHECK);
+    write(dir.path(), "other/c.ts", LOCK_CHECK);
+    // `src/lib` lies inside `src`, and `src/a.ts` too: each file is checked once.
+    let output = pgshift(
+        &[
+            "check",
+            "--root",
+            ".",
+            "src",
+            "src/lib",
+            "./src/a.ts",
+            "other/",
+        ],
+        dir.path(),
+    );
+    let out = stdout(&output);
+    assert_eq!(code(&output), 1, "{out}");
+    let findings: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("[sqlite-lock-checks]"))
+        .collect();
+    assert_eq!(
+        findings.len(),
+        3,
+        "one finding per file, however often it is named: {out}"
+    );
+    for name in ["src/a.ts:2:10:", "src/lib/b.ts:2:10:", "other/c.ts:2:10:"] {
+        assert!(
+            findings.iter().any(|l| l.starts_with(name)),
+            "{name} in {out}"
+        );
+    }
+    // A folder given from inside the project is named from the current folder.
+    let output = pgshift(&["check", "--root", "..", "."], &dir.path().join("src"));
+    let out = stdout(&output);
+    assert!(out.lines().any(|l| l.starts_with("a.ts:2:10:")), "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("lib/b.ts:2:10:")),
+        "{out}"
+    );
+}
+
+#[test]
 fn suppression_comments_silence_one_line_of_one_rule() {
     let dir = tempfile::tempdir().unwrap();
     write(

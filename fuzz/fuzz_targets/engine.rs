@@ -10,7 +10,6 @@
 
 #![no_main]
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
@@ -56,7 +55,13 @@ fn rules() -> &'static [Rule] {
             parsed: &parsed,
             lines: &lines,
         };
-        let files = vec![path.to_string()];
+        // Imports resolve against the disk: the declaring file is written into a scratch
+        // project root once per process.
+        let root = std::env::temp_dir().join(format!("pgshift-fuzz-root-{}", std::process::id()));
+        let declaring = root.join(path);
+        std::fs::create_dir_all(declaring.parent().expect("a folder"))
+            .and_then(|()| std::fs::write(&declaring, text))
+            .expect("the scratch project root is writable");
         for rule in &mut rules {
             let scans = rule
                 .imp
@@ -64,8 +69,7 @@ fn rules() -> &'static [Rule] {
                 .map(|facts| vec![(path.to_string(), facts)])
                 .unwrap_or_default();
             rule.imp.prepare(ProjectFacts {
-                root: Path::new("/nonexistent-pgshift-fuzz-root"),
-                files: &files,
+                root: &root,
                 scans,
             });
         }

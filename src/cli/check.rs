@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use pgshift::engine::{self, FileReport, Problem};
 use pgshift::source::Lang;
-use pgshift::walk::{SourcePath, relative, walk};
+use pgshift::walk::{SourcePath, WalkRoot, relative};
 
 use super::baseline;
 use super::report::{self, Finding, FindingKind, Positions};
@@ -52,8 +52,12 @@ pub enum CheckFormat {
 /// What to check, and how to show it.
 struct Inputs {
     root: PathBuf,
+    /// Folders to walk, each with how its files are named in output (the folder as given, or
+    /// empty when it is the current folder).
+    folders: Vec<(WalkRoot, String)>,
+    /// Files named one by one.
     files: Vec<SourcePath>,
-    /// How each file is named in output, by absolute path.
+    /// How a file named one by one is shown in output, by its path on disk.
     display: HashMap<PathBuf, String>,
     /// Findings about the inputs themselves (missing files, files outside the root).
     findings: Vec<Finding>,
@@ -79,27 +83,39 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
             };
             engine::run_project_with(
                 &inputs.root,
-                &inputs.files,
-                &inputs.files,
+                engine::Files::list(&inputs.files),
                 &mut rules,
                 args.rules.options(),
                 &reader,
             )
         }
-        None => engine::run_project(
-            &inputs.root,
-            &inputs.files,
-            &inputs.files,
-            &mut rules,
-            args.rules.options(),
-        ),
+        None => {
+            let folders: Vec<WalkRoot> = inputs.folders.iter().map(|(f, _)| f.clone()).collect();
+            engine::run_project(
+                &inputs.root,
+                engine::Files {
+                    walk: &folders,
+                    list: &inputs.files,
+                },
+                &mut rules,
+                args.rules.options(),
+            )
+        }
     };
     let shown = |file: &FileReport| {
-        inputs
-            .display
-            .get(&file.path.abs)
-            .cloned()
-            .unwrap_or_else(|| file.path.rel.clone())
+        if let Some(shown) = inputs.display.get(&file.path.abs) {
+            return shown.clone();
+        }
+        for (folder, shown) in &inputs.folders {
+            if let Some(below) = relative(&folder.dir, &file.path.abs) {
+                return if shown.is_empty() {
+                    below
+                } else {
+                    format!("{shown}/{below}")
+                };
+            }
+        }
+        file.path.rel.clone()
     };
     let mut findings = inputs.findings;
     findings.extend(report::findings(
@@ -197,6 +213,7 @@ fn path_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
     let cwd = std::fs::canonicalize(".")?;
     let mut inputs = Inputs {
         root,
+        folders: Vec::new(),
         files: Vec::new(),
         display: HashMap::new(),
         findings: Vec::new(),
@@ -214,23 +231,20 @@ fn path_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
                 ));
                 continue;
             };
-            for file in walk(path) {
-                let rel = if dir_rel.is_empty() {
-                    file.rel.clone()
-                } else {
-                    format!("{dir_rel}/{}", file.rel)
-                };
-                let shown = if dir_abs == cwd {
-                    file.rel.clone()
-                } else {
-                    format!("{}/{}", given.trim_end_matches('/'), file.rel)
-                };
-                // Output falls back to the root-relative path; only other names are kept.
-                if shown != rel {
-                    inputs.display.insert(file.abs.clone(), shown);
-                }
-                inputs.files.push(SourcePath { rel, abs: file.abs });
-            }
+            // Files under the folder are named as the folder was given, or relative to the
+            // current folder when it is that one.
+            let shown = if dir_abs == cwd {
+                String::new()
+            } else {
+                given.trim_end_matches('/').to_string()
+            };
+            inputs.folders.push((
+                WalkRoot {
+                    dir: path.clone(),
+                    rel: dir_rel,
+                },
+                shown,
+            ));
         } else if Lang::from_path(&given).is_none() {
             // Hook runners pass every staged file; those pgshift does not read are not an error.
         } else if !path.exists() {
@@ -255,6 +269,15 @@ fn path_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
             });
         }
     }
+    // A folder inside another folder given, or a file inside one, would be checked twice.
+    inputs.folders.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+    inputs
+        .folders
+        .dedup_by(|inner, outer| within(&outer.0.rel, &inner.0.rel));
+    let folders = &inputs.folders;
+    inputs
+        .files
+        .retain(|file| !folders.iter().any(|(f, _)| within(&f.rel, &file.rel)));
     inputs.files.sort();
     inputs.files.dedup_by(|a, b| a.rel == b.rel);
     // The Prisma schema is not TypeScript: its SQLite-isms are checked whenever the tree is.
@@ -300,6 +323,7 @@ fn staged_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
     let contents = pgshift::git::staged_contents(&repo, &paths)?;
     let mut inputs = Inputs {
         root: root.clone(),
+        folders: Vec::new(),
         files: Vec::new(),
         display: HashMap::new(),
         findings: Vec::new(),
@@ -323,6 +347,14 @@ fn staged_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
     }
     inputs.files.sort();
     Ok(inputs)
+}
+
+/// Whether the project path `path` is the folder `folder` or below it (`""` is the root).
+fn within(folder: &str, path: &str) -> bool {
+    folder.is_empty()
+        || path
+            .strip_prefix(folder)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 fn error_finding(path: &str, message: &str) -> Finding {

@@ -191,8 +191,13 @@ pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<ExitCode> {
 /// The SQLite-isms of the project: the check-only pack over the sources, and the schema check.
 pub fn sqlite_isms(root: &Path) -> anyhow::Result<Vec<Finding>> {
     let mut rules = rules::load_pack(rules::BUILTIN_SQLITE_ISMS.0, rules::BUILTIN_SQLITE_ISMS.1)?;
-    let files = pgshift::walk::walk(root);
-    let project = engine::run_project(root, &files, &files, &mut rules, engine::Options::default());
+    let roots = [pgshift::walk::WalkRoot::project(root)];
+    let project = engine::run_project(
+        root,
+        engine::Files::walk(&roots),
+        &mut rules,
+        engine::Options::default(),
+    );
     let display = |file: &FileReport| file.path.rel.clone();
     let mut findings = report::findings(&project, &rules, Positions::Original, &display);
     findings.extend(super::report::schema_findings(root).map_err(anyhow::Error::msg)?);

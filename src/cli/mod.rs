@@ -9,7 +9,6 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use pgshift::engine::{self, Options, ProjectReport};
 use pgshift::rules::{self, Rule};
-use pgshift::walk::SourcePath;
 
 pub mod apply;
 pub mod baseline;
@@ -165,8 +164,13 @@ pub fn run_on_root(
         );
     }
     let mut rules = rule_args.load()?;
-    let files: Vec<SourcePath> = pgshift::walk::walk(root);
-    let report = engine::run_project(root, &files, &files, &mut rules, rule_args.options());
+    let roots = [pgshift::walk::WalkRoot::project(root)];
+    let report = engine::run_project(
+        root,
+        engine::Files::walk(&roots),
+        &mut rules,
+        rule_args.options(),
+    );
     Ok((report, rules))
 }
 

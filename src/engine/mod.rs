@@ -11,7 +11,8 @@
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
@@ -20,7 +21,7 @@ use crate::edit::{self, Edit};
 use crate::kinds::{FileContext, ProjectFacts, ScanFacts, Sink};
 use crate::rules::Rule;
 use crate::source::{self, Lang, LineIndex};
-use crate::walk::SourcePath;
+use crate::walk::{self, SourcePath, WalkRoot};
 
 pub mod suppress;
 
@@ -168,60 +169,151 @@ pub struct ProjectReport {
     pub notes: Vec<String>,
 }
 
-/// Runs `rules` over `files` of the project at `root`. `project` is every source file of the
-/// project, for the rules' project-wide scan (imports, re-exports, client settings); it is
-/// usually the same list as `files`, but a check of a few files still needs the whole project.
+/// The files a run covers: the source files under some folders (walked as the run goes, never
+/// listed in full), and files named one by one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Files<'a> {
+    pub walk: &'a [WalkRoot],
+    pub list: &'a [SourcePath],
+}
+
+impl<'a> Files<'a> {
+    /// Every source file under these folders.
+    pub fn walk(roots: &'a [WalkRoot]) -> Files<'a> {
+        Files {
+            walk: roots,
+            list: &[],
+        }
+    }
+
+    /// Exactly these files.
+    pub fn list(files: &'a [SourcePath]) -> Files<'a> {
+        Files {
+            walk: &[],
+            list: files,
+        }
+    }
+
+    fn for_each(&self, visit: &(dyn Fn(SourcePath) + Sync)) {
+        for root in self.walk {
+            walk::walk_each(root, visit);
+        }
+        self.list.par_iter().for_each(|path| visit(path.clone()));
+    }
+}
+
+/// Runs `rules` over `files` of the project at `root`. The files are also the project the
+/// rules' project-wide scan reads (imports, re-exports, client settings).
+///
+/// Each file is read once: one byte scan decides both whether the project scan must parse it
+/// and whether any rule could fire in it. Only the files some rule could fire in are kept, by
+/// path, and read again for the per-file pass once the scan is complete.
 pub fn run_project(
     root: &Path,
-    project: &[SourcePath],
-    files: &[SourcePath],
+    files: Files<'_>,
     rules: &mut [Rule],
     options: Options,
 ) -> ProjectReport {
-    run_project_with(
-        root,
-        project,
-        files,
-        rules,
-        options,
-        &|path: &SourcePath| read_source(&path.abs),
-    )
+    run(root, files, rules, options, None)
 }
 
 /// Where the per-file pass reads a file's text: the disk, or (for `check --staged`) the git
 /// index. The project scan always reads the working tree.
 pub type Reader<'a> = dyn Fn(&SourcePath) -> Result<String, Problem> + Sync + 'a;
 
-/// [`run_project`] with the texts of `files` taken from `reader`.
+/// [`run_project`] with the texts of the per-file pass taken from `reader`.
 pub fn run_project_with(
     root: &Path,
-    project: &[SourcePath],
-    files: &[SourcePath],
+    files: Files<'_>,
     rules: &mut [Rule],
     options: Options,
     reader: &Reader<'_>,
 ) -> ProjectReport {
-    prepare_rules(root, project, rules, options);
-    let prefilter = Prefilter::new(rules, |rule| {
-        (rule.imp.triggers(), rule.imp.context_triggers())
-    });
-    let rules: &[Rule] = rules;
-    let files_len = files.len();
-    // Only reports with something in them are kept, so memory follows the findings, not the
-    // number of files.
-    let parsed = std::sync::atomic::AtomicUsize::new(0);
-    let mut files: Vec<FileReport> = files
-        .par_iter()
-        .filter_map(|path| {
-            let (report, was_parsed) = process_file(path, rules, &prefilter, options, reader);
-            if was_parsed {
-                parsed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    run(root, files, rules, options, Some(reader))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn run(
+    root: &Path,
+    files: Files<'_>,
+    rules: &mut [Rule],
+    options: Options,
+    reader: Option<&Reader<'_>>,
+) -> ProjectReport {
+    let prefilter = Prefilter::new(rules);
+    let seen = AtomicUsize::new(0);
+    let scans: Mutex<Vec<(usize, String, ScanFacts)>> = Mutex::new(Vec::new());
+    // The per-file pass's files, and reports finished in the first pass (unreadable files).
+    let pending: Mutex<Vec<SourcePath>> = Mutex::new(Vec::new());
+    let finished: Mutex<Vec<FileReport>> = Mutex::new(Vec::new());
+    {
+        let rules: &[Rule] = rules;
+        let visit = |path: SourcePath| {
+            seen.fetch_add(1, Ordering::Relaxed);
+            // A panic in a rule's scan is a bug, but it must cost one file, not the whole run.
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                first_pass(&path, rules, &prefilter, options, reader.is_none())
+            }));
+            let outcome = outcome.unwrap_or_else(|panic| FirstPass {
+                problem: Some(crashed(&*panic)),
+                ..FirstPass::default()
+            });
+            if !outcome.scans.is_empty() {
+                lock(&scans).extend(
+                    outcome
+                        .scans
+                        .into_iter()
+                        .map(|(index, facts)| (index, path.rel.clone(), facts)),
+                );
             }
-            report.is_interesting().then_some(report)
-        })
-        .collect();
-    let files_seen = files_len;
-    let files_parsed = parsed.into_inner();
+            if let Some(problem) = outcome.problem {
+                let mut report = FileReport::new(path);
+                report.problem = Some(problem);
+                lock(&finished).push(report);
+            } else if reader.is_some() || outcome.candidate {
+                lock(&pending).push(path);
+            }
+        };
+        files.for_each(&visit);
+    }
+    let mut scans = scans.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The walk's order varies from run to run; the rules see the scan in path order.
+    scans.sort_by(|a, b| a.1.cmp(&b.1));
+    for (index, rule) in rules.iter_mut().enumerate() {
+        if rule.imp.scan_triggers().is_empty() {
+            continue;
+        }
+        let (mine, rest): (Vec<_>, Vec<_>) = scans.into_iter().partition(|s| s.0 == index);
+        scans = rest;
+        rule.imp.prepare(ProjectFacts {
+            root,
+            scans: mine
+                .into_iter()
+                .map(|(_, rel, facts)| (rel, facts))
+                .collect(),
+        });
+    }
+
+    let rules: &[Rule] = rules;
+    let disk = |path: &SourcePath| read_source(&path.abs);
+    let reader: &Reader<'_> = reader.unwrap_or(&disk);
+    let pending = pending.into_inner().unwrap_or_else(|e| e.into_inner());
+    let parsed = AtomicUsize::new(0);
+    let mut files: Vec<FileReport> = finished.into_inner().unwrap_or_else(|e| e.into_inner());
+    files.par_extend(pending.into_par_iter().filter_map(|path| {
+        let (report, was_parsed) = process_file(path, rules, &prefilter, options, reader);
+        if was_parsed {
+            parsed.fetch_add(1, Ordering::Relaxed);
+        }
+        // Only reports with something in them are kept, so memory follows the findings, not
+        // the number of files.
+        report.is_interesting().then_some(report)
+    }));
     files.sort_by(|a, b| a.path.rel.cmp(&b.path.rel));
     let mut notes = Vec::new();
     for rule in rules {
@@ -239,80 +331,97 @@ pub fn run_project_with(
     }
     ProjectReport {
         files,
-        files_seen,
-        files_parsed,
+        files_seen: seen.into_inner(),
+        files_parsed: parsed.into_inner(),
         notes,
     }
 }
 
-/// Runs the rules' project-wide scan and hands each rule what it found.
-fn prepare_rules(root: &Path, files: &[SourcePath], rules: &mut [Rule], options: Options) {
-    let scanning: Vec<usize> = (0..rules.len())
-        .filter(|&i| !rules[i].imp.scan_triggers().is_empty())
-        .collect();
-    if scanning.is_empty() {
-        return;
+fn crashed(panic: &(dyn std::any::Any + Send)) -> Problem {
+    Problem::Unparseable {
+        offset: 0,
+        message: format!(
+            "pgshift crashed on this file ({}); please report it",
+            source::panic_message(panic)
+        ),
     }
-    let prefilter = Prefilter::new(rules, |rule| (rule.imp.scan_triggers(), Vec::new()));
-    let rules_ref: &[Rule] = rules;
-    let mut found: Vec<(usize, String, ScanFacts)> = files
-        .par_iter()
-        .flat_map_iter(|path| {
-            let mut out = Vec::new();
-            let Ok(text) = read_source(&path.abs) else {
-                return out;
-            };
-            let wanted: Vec<usize> = if options.prefilter {
-                prefilter.matching_rules(text.as_bytes())
-            } else {
-                scanning.clone()
-            };
-            let wanted: Vec<usize> = wanted
-                .into_iter()
-                .filter(|i| scanning.contains(i))
-                .collect();
-            if wanted.is_empty() {
-                return out;
+}
+
+/// What the first pass learnt of one file.
+#[derive(Default)]
+struct FirstPass {
+    /// What the project scan found, per rule index.
+    scans: Vec<(usize, ScanFacts)>,
+    /// Some rule could fire in the file (or it holds a suppression comment to check).
+    candidate: bool,
+    /// The file cannot be processed.
+    problem: Option<Problem>,
+}
+
+/// Reads a file from disk once and runs the project scan on it; with `decide`, also decides
+/// whether the per-file pass needs it (otherwise the per-file pass reads it from elsewhere).
+fn first_pass(
+    path: &SourcePath,
+    rules: &[Rule],
+    prefilter: &Prefilter,
+    options: Options,
+    decide: bool,
+) -> FirstPass {
+    let mut outcome = FirstPass::default();
+    let Some(lang) = Lang::from_path(&path.rel) else {
+        return outcome;
+    };
+    if !decide && !prefilter.scans_anything() {
+        return outcome;
+    }
+    let text = match read_source(&path.abs) {
+        Ok(text) => text,
+        Err(problem) => {
+            // The per-file pass reports what it cannot read from its own reader.
+            if decide {
+                outcome.problem = Some(problem);
             }
-            let Some(lang) = Lang::from_path(&path.rel) else {
-                return out;
-            };
-            let Ok(parsed) = source::parse(&text, lang) else {
-                return out;
-            };
-            let lines = LineIndex::new(&text);
-            let context = FileContext {
-                path: &path.rel,
-                text: &text,
-                parsed: &parsed,
-                lines: &lines,
-            };
-            for index in wanted {
-                if let Some(facts) = rules_ref[index].imp.scan(&context) {
-                    out.push((index, path.rel.clone(), facts));
-                }
-            }
-            out
-        })
-        .collect();
-    let all_paths: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
-    for index in scanning {
-        let mut scans = Vec::new();
-        let mut rest = Vec::new();
-        for entry in found.drain(..) {
-            if entry.0 == index {
-                scans.push((entry.1, entry.2));
-            } else {
-                rest.push(entry);
-            }
+            return outcome;
         }
-        found = rest;
-        rules[index].imp.prepare(ProjectFacts {
-            root,
-            files: &all_paths,
-            scans,
-        });
+    };
+    let hits = if options.prefilter {
+        prefilter.hits(text.as_bytes())
+    } else {
+        prefilter.everything()
+    };
+    if decide {
+        outcome.candidate = !options.prefilter
+            || hits.rules.iter().any(|&i| {
+                let rule = &rules[i];
+                rule.applies_to(&path.rel) && rule.imp.may_fire(lang, &text)
+            })
+            || text.contains(suppress::MARKER);
     }
+    if hits.scans.is_empty() {
+        return outcome;
+    }
+    let Ok(parsed) = source::parse(&text, lang) else {
+        return outcome;
+    };
+    let lines = LineIndex::new(&text);
+    let context = FileContext {
+        path: &path.rel,
+        text: &text,
+        parsed: &parsed,
+        lines: &lines,
+    };
+    for index in hits.scans {
+        if let Some(facts) = rules[index].imp.scan(&context) {
+            outcome.scans.push((index, facts));
+        }
+    }
+    outcome
+}
+
+/// Which rules a file's bytes could trigger, for the per-file pass and for the project scan.
+struct Hits {
+    rules: Vec<usize>,
+    scans: Vec<usize>,
 }
 
 /// Which rules a file's bytes could trigger.
@@ -324,16 +433,20 @@ fn prepare_rules(root: &Path, files: &[SourcePath], rules: &mut [Rule], options:
 /// holds: every search restarts one byte after the start of the last match, so a match is
 /// found at every position where some trigger starts, and it is the longest trigger there;
 /// any other trigger starting there is a prefix of it, so each pattern also counts for every
-/// trigger it contains ([`Prefilter::covers`]). The scan stops once every rule is hit.
+/// trigger it contains ([`Prefilter::covers`]). The scan stops once every slot is hit.
+///
+/// One automaton serves both passes. Slot `i` is rule `i`'s triggers, slot `n + i` its
+/// context triggers, slot `2n + i` its project-scan triggers (`n` rules).
 struct Prefilter {
     automaton: Option<AhoCorasick>,
     /// For each pattern of the automaton, the slots of every pattern it contains (itself too).
-    /// Slot `i` is rule `i`'s triggers; slot `rule_count + i` its context triggers.
     covers: Vec<Vec<usize>>,
     /// Rules without triggers run on every file.
     always: Vec<usize>,
     /// Rules with context triggers: they run only when one of those is in the file too.
     needs_context: Vec<bool>,
+    /// Rules with a project scan.
+    scanning: Vec<usize>,
     /// How many slots have patterns.
     triggered: usize,
     rule_count: usize,
@@ -345,24 +458,30 @@ thread_local! {
 }
 
 impl Prefilter {
-    /// `triggers_of` gives a rule's triggers and its context triggers (both may be empty).
-    fn new(rules: &[Rule], triggers_of: impl Fn(&Rule) -> (Vec<String>, Vec<String>)) -> Prefilter {
+    fn new(rules: &[Rule]) -> Prefilter {
         let rule_count = rules.len();
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_slots: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
+        let mut scanning = Vec::new();
         let mut needs_context = vec![false; rule_count];
         let mut slots_used = std::collections::BTreeSet::new();
         for (index, rule) in rules.iter().enumerate() {
-            let (triggers, context) = triggers_of(rule);
+            let triggers = rule.imp.triggers();
+            let context = rule.imp.context_triggers();
+            let scan = rule.imp.scan_triggers();
             if triggers.is_empty() {
                 always.push(index);
+            }
+            if !scan.is_empty() {
+                scanning.push(index);
             }
             needs_context[index] = !context.is_empty();
             let slotted = triggers
                 .into_iter()
                 .map(|t| (t, index))
-                .chain(context.into_iter().map(|t| (t, rule_count + index)));
+                .chain(context.into_iter().map(|t| (t, rule_count + index)))
+                .chain(scan.into_iter().map(|t| (t, 2 * rule_count + index)));
             for (trigger, slot) in slotted {
                 slots_used.insert(slot);
                 let key = trigger.to_ascii_lowercase();
@@ -401,12 +520,26 @@ impl Prefilter {
             triggered: slots_used.len(),
             always,
             needs_context,
+            scanning,
             rule_count,
         }
     }
 
-    fn matching_rules(&self, haystack: &[u8]) -> Vec<usize> {
-        let mut hit = vec![false; self.rule_count * 2];
+    fn scans_anything(&self) -> bool {
+        !self.scanning.is_empty()
+    }
+
+    /// Every rule and every scan, as if every trigger were in the file.
+    fn everything(&self) -> Hits {
+        Hits {
+            rules: (0..self.rule_count).collect(),
+            scans: self.scanning.clone(),
+        }
+    }
+
+    fn hits(&self, haystack: &[u8]) -> Hits {
+        let n = self.rule_count;
+        let mut hit = vec![false; n * 3];
         for &i in &self.always {
             hit[i] = true;
         }
@@ -433,9 +566,17 @@ impl Prefilter {
                 }
             });
         }
-        (0..self.rule_count)
-            .filter(|&i| hit[i] && (!self.needs_context[i] || hit[self.rule_count + i]))
-            .collect()
+        Hits {
+            rules: (0..n)
+                .filter(|&i| hit[i] && (!self.needs_context[i] || hit[n + i]))
+                .collect(),
+            scans: self
+                .scanning
+                .iter()
+                .copied()
+                .filter(|&i| hit[2 * n + i])
+                .collect(),
+        }
     }
 }
 
@@ -467,26 +608,32 @@ pub fn decode_source(bytes: Vec<u8>) -> Result<String, Problem> {
 
 /// Returns the file's report and whether it was parsed.
 fn process_file(
-    path: &SourcePath,
+    path: SourcePath,
     rules: &[Rule],
     prefilter: &Prefilter,
     options: Options,
     reader: &Reader<'_>,
 ) -> (FileReport, bool) {
-    let mut report = FileReport::new(path.clone());
-    let text = match reader(path) {
+    let text = match reader(&path) {
         Ok(text) => text,
         Err(problem) => {
+            let mut report = FileReport::new(path);
             report.problem = Some(problem);
             return (report, false);
         }
     };
+    let mut report = FileReport::new(path);
+    let path = &report.path;
+    let Some(lang) = Lang::from_path(&path.rel) else {
+        return (report, false);
+    };
     let candidates: Vec<&Rule> = if options.prefilter {
         prefilter
-            .matching_rules(text.as_bytes())
+            .hits(text.as_bytes())
+            .rules
             .into_iter()
             .map(|i| &rules[i])
-            .filter(|rule| rule.applies_to(&path.rel))
+            .filter(|rule| rule.applies_to(&path.rel) && rule.imp.may_fire(lang, &text))
             .collect()
     } else {
         rules
@@ -497,22 +644,13 @@ fn process_file(
     if candidates.is_empty() && options.prefilter && !text.contains(suppress::MARKER) {
         return (report, false);
     }
-    let Some(lang) = Lang::from_path(&path.rel) else {
-        return (report, false);
-    };
     // A panic in a rule is a bug, but it must cost one file, not the whole run.
     let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rewrite(&path.rel, &text, lang, &candidates)
     })) {
         Ok(outcome) => outcome,
         Err(panic) => Rewrite {
-            problem: Some(Problem::Unparseable {
-                offset: 0,
-                message: format!(
-                    "pgshift crashed on this file ({}); please report it",
-                    source::panic_message(&*panic)
-                ),
-            }),
+            problem: Some(crashed(&*panic)),
             ..Rewrite::default()
         },
     };

@@ -8,6 +8,7 @@ use swc_ecma_visit::{Visit, VisitWith};
 
 use super::ast::{member_name, number_literal, number_value, range_of, unwrap};
 use super::{FileContext, KindSpec, ParamError, RuleKind, Sink};
+use crate::source::Lang;
 
 pub const SPEC: KindSpec = KindSpec {
     name: "call-argument",
@@ -39,6 +40,11 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
 }
 
 impl RuleKind for CallArgument {
+    // Calls, object literals and conditions exist only in code that runs.
+    fn may_fire(&self, lang: Lang, _text: &str) -> bool {
+        super::runs_code(lang)
+    }
+
     fn triggers(&self) -> Vec<String> {
         vec![self.params.method.clone()]
     }

@@ -17,6 +17,7 @@ use super::ast::{
     list_removals, member_name, number_literal, number_value, prop_name_is, range_of, unwrap,
 };
 use super::{FileContext, KindSpec, ParamError, ProjectFacts, RuleKind, ScanFacts, Sink};
+use crate::source::Lang;
 
 pub const SPEC: KindSpec = KindSpec {
     name: "call-option",
@@ -142,6 +143,11 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
 }
 
 impl RuleKind for CallOption {
+    // Calls, object literals and conditions exist only in code that runs.
+    fn may_fire(&self, lang: Lang, _text: &str) -> bool {
+        super::runs_code(lang)
+    }
+
     fn triggers(&self) -> Vec<String> {
         vec![self.params.method.clone()]
     }
@@ -581,10 +587,8 @@ await prisma.$transaction(work, options);
                 scans.push((path.to_string(), facts));
             }
         }
-        let paths: Vec<String> = files.iter().map(|(p, _)| p.to_string()).collect();
         rule.imp.prepare(ProjectFacts {
             root: Path::new("."),
-            files: &paths,
             scans,
         });
         rule

@@ -9,8 +9,8 @@ use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{FileContext, KindSpec, ParamError, RuleKind, Sink};
-use crate::source::{BOM, SourceComment};
+use super::{FileContext, KindSpec, ParamError, RuleKind, Sink, screen};
+use crate::source::{BOM, Lang, SourceComment};
 
 pub const SPEC: KindSpec = KindSpec {
     name: "delete-comments",
@@ -37,6 +37,8 @@ struct DeleteComments {
     sources: Vec<String>,
     patterns: Vec<Regex>,
     triggers: Vec<String>,
+    /// Matches the whole text wherever a pattern could match a comment of it.
+    screen: Regex,
 }
 
 fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, ParamError> {
@@ -70,8 +72,16 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
             ));
         }
     }
+    let sources: Vec<String> = sources.into_iter().map(Spanned::into_inner).collect();
+    let screen = screen::anywhere(&sources, true).map_err(|e| {
+        ParamError::at(
+            format!("cannot screen files with these patterns: {e}"),
+            span,
+        )
+    })?;
     Ok(Box::new(DeleteComments {
-        sources: sources.into_iter().map(Spanned::into_inner).collect(),
+        sources,
+        screen,
         patterns,
         triggers: params
             .triggers
@@ -92,6 +102,12 @@ fn regex_error(error: &regex::Error) -> String {
 impl RuleKind for DeleteComments {
     fn triggers(&self) -> Vec<String> {
         self.triggers.clone()
+    }
+
+    // A comment's text is a slice of the file's text, so a file the patterns match nowhere in
+    // has no matching comment.
+    fn may_fire(&self, _lang: Lang, text: &str) -> bool {
+        self.screen.is_match(text)
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {
@@ -367,6 +383,21 @@ patterns = [
 
     fn run(source: &str) -> String {
         run_rule(RULE, "a.ts", source)
+    }
+
+    /// An anchored pattern (`^\s*sqlite\s*:`) matches a comment's text, which in the file sits
+    /// after `//` or ` * `: the file-wide screen must still let the file through (`run_rule`
+    /// checks it).
+    #[test]
+    fn anchored_patterns_pass_the_file_screen() {
+        for source in [
+            "flush(); // SQLite: one writer at a time\n",
+            "/**\n * Queue.\n *   sqlite: one writer at a time\n */\nexport const q = 1;\n",
+        ] {
+            let out = run(source);
+            assert!(out.contains("-"), "{source}\n{out}");
+            assert!(!out.contains("(no changes)"), "{source}\n{out}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::any::Any;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::source::{LineIndex, Parsed};
+use crate::source::{Lang, LineIndex, Parsed};
 
 pub mod ast;
 pub mod call_argument;
@@ -17,6 +17,7 @@ pub mod rename;
 pub mod resolve;
 pub mod restore_await;
 pub mod scope;
+pub mod screen;
 pub mod set_number;
 pub mod strip_checks;
 #[cfg(test)]
@@ -64,8 +65,6 @@ pub type ScanFacts = Box<dyn Any + Send>;
 /// The whole project as a rule sees it before the per-file pass.
 pub struct ProjectFacts<'a> {
     pub root: &'a Path,
-    /// Every source file of the walk, relative and `/`-separated.
-    pub files: &'a [String],
     /// What [`RuleKind::scan`] returned, per file that had something.
     pub scans: Vec<(String, ScanFacts)>,
 }
@@ -80,6 +79,15 @@ pub trait RuleKind: Send + Sync {
     /// (e.g. a filter key only matters inside a `where`). Empty: the triggers alone decide.
     fn context_triggers(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// A finer test than the triggers, on the text of a file whose triggers matched, before it
+    /// is parsed: `false` only when the rule cannot find anything in this file (a declaration
+    /// file holds no calls; a filter key that never stands before a `:` is no filter key).
+    /// It must never say `false` for a file the rule would report: the corpus test compares
+    /// every finding with a `--no-prefilter` run, which skips this test.
+    fn may_fire(&self, _lang: Lang, _text: &str) -> bool {
+        true
     }
 
     /// Finds edits and review places in one parsed file.
@@ -155,6 +163,12 @@ pub const KINDS: &[KindSpec] = &[
     raw_sql::SPEC,
     where_filter::SPEC,
 ];
+
+/// Whether a file of this language can hold code that runs: a declaration file (`.d.ts`) holds
+/// only types, so no call, object literal or `||` chain of it is ever evaluated.
+pub fn runs_code(lang: Lang) -> bool {
+    lang != Lang::TypeScriptDeclaration
+}
 
 pub fn find_kind(name: &str) -> Option<&'static KindSpec> {
     KINDS.iter().find(|k| k.name == name)

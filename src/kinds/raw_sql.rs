@@ -19,7 +19,7 @@ use toml::Spanned;
 
 use super::ast::{member_name, unwrap};
 use super::{FileContext, KindSpec, ParamError, RuleKind, Sink};
-use crate::source::span_range;
+use crate::source::{Lang, span_range};
 
 pub const SPEC: KindSpec = KindSpec {
     name: "raw-sql",
@@ -104,6 +104,11 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
 }
 
 impl RuleKind for RawSql {
+    // Calls, object literals and conditions exist only in code that runs.
+    fn may_fire(&self, lang: Lang, _text: &str) -> bool {
+        super::runs_code(lang)
+    }
+
     // As narrow as what `names` matches: a dotted spec is written out whole (`Prisma.raw`); a
     // bare tag is followed by its template or type arguments (`sql\``, `sql<`), since the bare
     // words `raw` and `sql` are in a great many files that run no SQL.

@@ -361,7 +361,7 @@ impl RuleKind for Rename {
     }
 
     fn prepare(&mut self, project: ProjectFacts<'_>) {
-        self.project.resolver = Resolver::new(project.root, project.files);
+        self.project.resolver = Resolver::new(project.root);
         let mut old_facts: HashMap<String, ModuleFacts> = HashMap::new();
         let mut new_facts: HashMap<String, ModuleFacts> = HashMap::new();
         for (path, scanned) in project.scans {
@@ -557,7 +557,7 @@ fn rename_doc_links(file: &FileContext, from: &str, to: &str, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::{Options, run_project};
+    use crate::engine::{Files, Options, run_project};
     use crate::patch::{DiffStyle, file_diff};
     use crate::rules::load_pack;
     use crate::walk::walk;
@@ -587,7 +587,12 @@ declared_in = ["src/lib/db/retry.ts"]
         }
         let mut rules = load_pack("test.toml", RULE).unwrap();
         let paths = walk(dir.path());
-        let report = run_project(dir.path(), &paths, &paths, &mut rules, Options::default());
+        let report = run_project(
+            dir.path(),
+            Files::list(&paths),
+            &mut rules,
+            Options::default(),
+        );
         let mut out = String::new();
         for file in &report.files {
             let original = file.original.as_deref().unwrap();

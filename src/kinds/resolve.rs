@@ -2,7 +2,6 @@
 //! project: relative paths, `tsconfig.json` `paths` aliases (e.g. `@/*` → `src/*`) and
 //! `baseUrl`, with the usual extensions and `index` files. Only files of the project count.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 const EXTENSIONS: &[&str] = &[
@@ -20,13 +19,13 @@ pub enum Resolved {
     External,
 }
 
-/// Resolves specifiers against the project's files and `tsconfig.json`.
+/// Resolves specifiers against the project's files on disk and `tsconfig.json`.
 #[derive(Debug, Default)]
 pub struct Resolver {
-    /// The project root: a file missing from `files` (a check of a few files passes only
-    /// those) is looked for on disk.
+    /// The project root, which candidate paths are looked up under. Only files the rename
+    /// rule's prefilter let through are resolved from, so a lookup per import is cheap next to
+    /// holding the list of every file of a large repository.
     root: std::path::PathBuf,
-    files: HashSet<String>,
     /// `paths` entries: the pattern and its targets, relative to the project root.
     paths: Vec<(String, Vec<String>)>,
     /// `baseUrl`, relative to the project root, when set.
@@ -34,12 +33,11 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    /// A resolver for the project at `root` with these files; reads `root/tsconfig.json`
-    /// (comments and trailing commas allowed) when there is one.
-    pub fn new(root: &Path, files: &[String]) -> Resolver {
+    /// A resolver for the project at `root`; reads `root/tsconfig.json` (comments and trailing
+    /// commas allowed) when there is one.
+    pub fn new(root: &Path) -> Resolver {
         let mut resolver = Resolver {
             root: root.to_path_buf(),
-            files: files.iter().cloned().collect(),
             ..Resolver::default()
         };
         let Ok(text) = std::fs::read_to_string(root.join("tsconfig.json")) else {
@@ -109,7 +107,7 @@ impl Resolver {
     }
 
     fn exists(&self, path: &str) -> bool {
-        !path.is_empty() && (self.files.contains(path) || self.root.join(path).is_file())
+        !path.is_empty() && self.root.join(path).is_file()
     }
 
     fn find(&self, path: &str) -> Option<String> {
@@ -260,15 +258,16 @@ mod tests {
             "{\n // comment\n \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"@/*\": [\"./src/*\"], }, },\n}",
         )
         .unwrap();
-        let files: Vec<String> = [
+        for file in [
             "src/lib/db/retry.ts",
             "src/lib/db/index.ts",
             "src/app/route.ts",
-        ]
-        .into_iter()
-        .map(String::from)
-        .collect();
-        let resolver = Resolver::new(dir.path(), &files);
+        ] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "export {};\n").unwrap();
+        }
+        let resolver = Resolver::new(dir.path());
         assert_eq!(
             resolver.resolve("src/lib/db/index.ts", "./retry"),
             Resolved::File("src/lib/db/retry.ts".into())

@@ -14,6 +14,7 @@ use toml::Spanned;
 
 use super::ast::{callee_ident, method_call, range_of, unwrap};
 use super::{FileContext, KindSpec, ParamError, RuleKind, Sink};
+use crate::source::Lang;
 
 pub const SPEC: KindSpec = KindSpec {
     name: "restore-await",
@@ -54,6 +55,11 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
 }
 
 impl RuleKind for RestoreAwait {
+    // Calls, object literals and conditions exist only in code that runs.
+    fn may_fire(&self, lang: Lang, _text: &str) -> bool {
+        super::runs_code(lang)
+    }
+
     fn triggers(&self) -> Vec<String> {
         // `.catch` is in almost every file; the wrapper's name is what makes a file a candidate.
         self.params.callees.get_ref().clone()

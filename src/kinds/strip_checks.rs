@@ -21,6 +21,7 @@ use super::ast::{
     list_removals, member_name, method_call, number_value, range_of, string_value, unwrap,
 };
 use super::{FileContext, KindSpec, ParamError, RuleKind, Sink};
+use crate::source::Lang;
 
 pub const SPEC: KindSpec = KindSpec {
     name: "strip-checks",
@@ -111,6 +112,11 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
 }
 
 impl RuleKind for StripChecks {
+    // Calls, object literals and conditions exist only in code that runs.
+    fn may_fire(&self, lang: Lang, _text: &str) -> bool {
+        super::runs_code(lang)
+    }
+
     fn triggers(&self) -> Vec<String> {
         self.patterns.clone()
     }

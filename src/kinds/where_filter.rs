@@ -15,7 +15,8 @@ use swc_ecma_ast::{
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::ast::{range_of, unwrap};
-use super::{FileContext, KindSpec, ParamError, RuleKind, Sink};
+use super::{FileContext, KindSpec, ParamError, RuleKind, Sink, screen};
+use crate::source::Lang;
 
 pub const SPEC: KindSpec = KindSpec {
     name: "where-filter",
@@ -54,6 +55,11 @@ struct Params {
 struct WhereFilter {
     params: Params,
     scopes: Vec<String>,
+    /// Matches wherever a key could be an object literal's property key.
+    screen: regex::Regex,
+    /// Match wherever a filter scope could start: a scope key, or a variable named or typed
+    /// as a filter (see [`is_filter_variable`]).
+    scope_screens: [regex::Regex; 2],
 }
 
 fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, ParamError> {
@@ -68,7 +74,18 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
         .scopes
         .clone()
         .unwrap_or_else(|| DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect());
-    Ok(Box::new(WhereFilter { params, scopes }))
+    let screen = screen::property_key(&params.keys, params.value == ValueKind::String);
+    let scope_screens = [
+        screen::property_key(&scopes, false),
+        regex::Regex::new(&format!("(?i:where){}[:=]|WhereInput", screen::GAP))
+            .expect("a fixed regex"),
+    ];
+    Ok(Box::new(WhereFilter {
+        params,
+        scopes,
+        screen,
+        scope_screens,
+    }))
 }
 
 impl RuleKind for WhereFilter {
@@ -84,6 +101,15 @@ impl RuleKind for WhereFilter {
         context.sort();
         context.dedup();
         context
+    }
+
+    // Filters are object literals in code that runs, and a key word that never stands before a
+    // `:` (or in a shorthand) is a method call or prose, not a filter key; nor is a key with no
+    // filter scope anywhere in the file.
+    fn may_fire(&self, lang: Lang, text: &str) -> bool {
+        super::runs_code(lang)
+            && self.screen.is_match(text)
+            && self.scope_screens.iter().any(|s| s.is_match(text))
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {
@@ -285,6 +311,42 @@ const props = { contains: true };
 render({ where: undefined, contains: 'not a filter' });
 "#
         ));
+    }
+
+    /// Each spelling of a filter alone in its file: the rule finds it, and (checked by
+    /// `run_rule`) the triggers and the `may_fire` screens let the file through.
+    #[test]
+    fn every_spelling_alone_in_a_file() {
+        for snippet in [
+            "prisma.a.findMany({ where: { name: { contains: q } } });",
+            "prisma.a.findMany({ 'where': { name: { \"contains\": q } } });",
+            "prisma.a.findMany({ where /* why */ : { name: { contains // why\n : q } } });",
+            "prisma.a.groupBy({ by: ['n'], having: { name: { startsWith } } });",
+            "const userWhere = { name: { endsWith: s } };",
+            "let WHERE: object = { name: { contains: s } };",
+            "const f: Prisma.UserWhereInput = { name: { contains } };",
+        ] {
+            let out = run_rule(CASE, "one.ts", snippet);
+            assert!(out.contains("review one.ts:1:"), "{snippet}\n{out}");
+        }
+        for snippet in [
+            "prisma.a.findMany({ where: { meta: { path: '$.a' } } });",
+            "prisma.a.findMany({ where: { meta: { 'path' /* c */ : ('$.a') } } });",
+            "const metaWhere = { meta: { path: `$.a` } };",
+        ] {
+            let out = run_rule(JSON_PATH, "one.ts", snippet);
+            assert!(out.contains("review one.ts:1:"), "{snippet}\n{out}");
+        }
+    }
+
+    #[test]
+    fn declaration_files_hold_no_filters() {
+        let out = run_rule(
+            CASE,
+            "types.d.ts",
+            "declare const where: { name: { contains: string } };\nexport type W = { where: { contains: string } };\n",
+        );
+        assert_eq!(out, "(no changes)\n");
     }
 
     #[test]

@@ -202,7 +202,12 @@ pub fn extract(root: &Path) -> Result<Extracted, String> {
     let paths = walk::walk(root);
     let (pack_name, pack_text) = BUILTIN_STAGE5;
     let mut rules = rules::load_pack(pack_name, pack_text).map_err(|e| e.to_string())?;
-    let report = engine::run_project(root, &paths, &paths, &mut rules, Options::default());
+    let report = engine::run_project(
+        root,
+        engine::Files::list(&paths),
+        &mut rules,
+        Options::default(),
+    );
     let mut notes = Vec::new();
     let mut project = Project {
         texts: HashMap::new(),
