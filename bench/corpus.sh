@@ -47,7 +47,7 @@ for spec in "${packages[@]}"; do
   fi
 done
 
-rm -rf "$corpus" "$quarter" "$cache/corpus-quarter-x4"
+rm -rf "$corpus" "$quarter" "$cache"/corpus-quarter-x*
 mkdir -p "$corpus" "$quarter"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

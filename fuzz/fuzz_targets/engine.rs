@@ -1,5 +1,6 @@
 //! The engine on arbitrary input with the built-in rule packs: no panic; any result parses and
-//! is a fixed point (a second run changes nothing).
+//! is a fixed point (a second run changes nothing); a rule that finds something is never ruled
+//! out by the prefilter (its triggers and its `may_fire` screen).
 //!
 //! The input is the text of one file. Which file it is (and so which rules apply, and which
 //! syntax parses it) comes from a hash of the input, over paths that switch on every
@@ -13,7 +14,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use pgshift::engine::{Problem, rewrite};
+use pgshift::engine::{Problem, admits, rewrite};
 use pgshift::kinds::{FileContext, ProjectFacts};
 use pgshift::rules::{BUILTIN_SQLITE_ISMS, BUILTIN_STAGE5, Rule, load_pack};
 use pgshift::source::{Lang, LineIndex, parse};
@@ -91,6 +92,16 @@ fuzz_target!(|data: &[u8]| {
     let lang = Lang::from_path(path).expect("a source path");
     let applicable: Vec<&Rule> = rules().iter().filter(|r| r.applies_to(path)).collect();
     let outcome = rewrite(path, text, lang, &applicable);
+    // The prefilter must never rule out a rule that finds something: `check` would miss it.
+    for rule in &applicable {
+        let found = outcome.changes.iter().any(|c| c.rule == rule.id)
+            || outcome.reviews.iter().any(|r| r.rule == rule.id);
+        assert!(
+            !found || admits(rule, lang, text),
+            "{path}: rule {} finds something the prefilter rules out",
+            rule.id
+        );
+    }
     let strict = std::env::var_os("PGSHIFT_FUZZ_STRICT").is_some_and(|v| v == "1");
     if strict {
         if let Some(problem @ (Problem::BrokenResult { .. } | Problem::Conflict { .. })) =

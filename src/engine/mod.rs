@@ -2,6 +2,11 @@
 //! make, the places left for review and the reasons a file was skipped. It reads files; it
 //! never prints or writes.
 //!
+//! A run reads every file once, in a first pass on the walker's threads: one byte scan decides
+//! which rules could fire in it and whether the rules' project scan wants it (and the scan
+//! parses it there). Only the paths of files some rule could fire in are kept; the per-file
+//! pass reads those again once the project scan is complete.
+//!
 //! Per file, all rules run on one parse; their edits are merged in rule order, an edit that
 //! overlaps an earlier rule's edit waits for the next round, the merged edits are spliced in,
 //! and the result is parsed again. Rounds repeat until no rule has anything left to do (the
@@ -578,6 +583,23 @@ impl Prefilter {
                 .collect(),
         }
     }
+}
+
+/// Whether the prefilter lets `rule` run on `text`, by the plain definition [`Prefilter`]
+/// implements: a trigger in the text (any ASCII case), a context trigger too if the rule has
+/// any, and the kind's own [`crate::kinds::RuleKind::may_fire`] screen. The kind tests and the
+/// fuzz target check with it that a rule which finds something in a text is never ruled out.
+pub fn admits(rule: &Rule, lang: Lang, text: &str) -> bool {
+    let lowered = text.to_ascii_lowercase();
+    let holds_one = |words: Vec<String>| {
+        words.is_empty()
+            || words
+                .iter()
+                .any(|w| lowered.contains(&w.to_ascii_lowercase()))
+    };
+    holds_one(rule.imp.triggers())
+        && holds_one(rule.imp.context_triggers())
+        && rule.imp.may_fire(lang, text)
 }
 
 /// Reads a source file, refusing what pgshift must not edit (too large, binary, not UTF-8).
