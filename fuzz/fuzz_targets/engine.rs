@@ -45,6 +45,15 @@ fn load_rules() -> Vec<Rule> {
 fn rules() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
     RULES.get_or_init(|| {
+        // libFuzzer's panic hook aborts on every panic, even one that is caught. pgshift catches
+        // a panic of swc's parser (it reports the file as not parsing; see
+        // tests/corpus/regressions/): on the parse thread, the panic is left to that catch.
+        let abort = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() != Some("pgshift-parse") {
+                abort(info);
+            }
+        }));
         let mut rules = load_rules();
         let path = "src/lib/db/retry.ts";
         let text = "export async function withDbRetry<T>(fn: () => Promise<T>): Promise<T> {\n  return fn();\n}\n";

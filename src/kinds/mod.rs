@@ -81,11 +81,20 @@ pub trait RuleKind: Send + Sync {
         Vec::new()
     }
 
+    /// Whether the rule looks at files of this language at all. Kinds that look only at code
+    /// that runs (calls, object literals, conditions) say no to declaration files: nothing in a
+    /// `.d.ts` is ever evaluated, and TypeScript rejects statements there (TS1036) even where
+    /// swc parses them. Like a rule's `files` globs, this holds with `--no-prefilter` too.
+    fn reads(&self, _lang: Lang) -> bool {
+        true
+    }
+
     /// A finer test than the triggers, on the text of a file whose triggers matched, before it
-    /// is parsed: `false` only when the rule cannot find anything in this file (a declaration
-    /// file holds no calls; a filter key that never stands before a `:` is no filter key).
-    /// It must never say `false` for a file the rule would report: the corpus test compares
-    /// every finding with a `--no-prefilter` run, which skips this test.
+    /// is parsed: `false` only when the rule cannot find anything in this file (a filter key
+    /// that never stands before a `:` is no filter key). It must never say `false` for a file
+    /// the rule would report: the corpus test compares every finding with a `--no-prefilter`
+    /// run, which skips this test, and every kind test and fuzz input checks it
+    /// ([`crate::engine::admits`]).
     fn may_fire(&self, _lang: Lang, _text: &str) -> bool {
         true
     }
@@ -164,7 +173,7 @@ pub const KINDS: &[KindSpec] = &[
     where_filter::SPEC,
 ];
 
-/// Whether a file of this language can hold code that runs: a declaration file (`.d.ts`) holds
+/// Whether a file of this language holds code that runs: a declaration file (`.d.ts`) holds
 /// only types, so no call, object literal or `||` chain of it is ever evaluated.
 pub fn runs_code(lang: Lang) -> bool {
     lang != Lang::TypeScriptDeclaration

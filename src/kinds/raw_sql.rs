@@ -13,12 +13,15 @@ use std::ops::Range;
 
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
-use swc_ecma_ast::{BinaryOp, CallExpr, Callee, Expr, Lit, Pat, TaggedTpl, Tpl, VarDeclarator};
+use swc_ecma_ast::{
+    BinaryOp, CallExpr, Callee, Expr, ExprOrSpread, Lit, OptCall, Pat, TaggedTpl, Tpl,
+    VarDeclarator,
+};
 use swc_ecma_visit::{Visit, VisitWith};
 use toml::Spanned;
 
 use super::ast::{member_name, unwrap};
-use super::{FileContext, KindSpec, ParamError, RuleKind, Sink};
+use super::{FileContext, KindSpec, ParamError, RuleKind, Sink, screen};
 use crate::source::{Lang, span_range};
 
 pub const SPEC: KindSpec = KindSpec {
@@ -58,6 +61,9 @@ struct Params {
 }
 
 struct RawSql {
+    /// Matches wherever a call or tag of `calls` / `tags` could be: the name, then blanks or
+    /// comments, then `` ` ``, `(`, `<` or `?.`.
+    screen: Regex,
     pattern: Regex,
     source: String,
     case_sensitive: bool,
@@ -92,12 +98,20 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
         }
     }
     let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let calls = params.calls.unwrap_or_else(|| owned(DEFAULT_CALLS));
+    let tags = params.tags.unwrap_or_else(|| owned(DEFAULT_TAGS));
+    let names: Vec<String> = calls
+        .iter()
+        .chain(&tags)
+        .map(|spec| spec.rsplit('.').next().unwrap_or(spec).to_string())
+        .collect();
     Ok(Box::new(RawSql {
+        screen: screen::invoked(&names),
         pattern,
         source: params.pattern.into_inner(),
         case_sensitive: params.case_sensitive,
-        calls: params.calls.unwrap_or_else(|| owned(DEFAULT_CALLS)),
-        tags: params.tags.unwrap_or_else(|| owned(DEFAULT_TAGS)),
+        calls,
+        tags,
         quoted,
         advice: params.advice,
     }))
@@ -105,27 +119,30 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
 
 impl RuleKind for RawSql {
     // Calls, object literals and conditions exist only in code that runs.
-    fn may_fire(&self, lang: Lang, _text: &str) -> bool {
+    fn reads(&self, lang: Lang) -> bool {
         super::runs_code(lang)
     }
 
-    // As narrow as what `names` matches: a dotted spec is written out whole (`Prisma.raw`); a
-    // bare tag is followed by its template or type arguments (`sql\``, `sql<`), since the bare
-    // words `raw` and `sql` are in a great many files that run no SQL.
+    // What `names` needs written in the file: the object of a dotted spec (`Prisma`, rarer than
+    // `raw` or `sql`), else the name itself. The screen then wants the name followed by its
+    // template, arguments or type arguments.
     fn triggers(&self) -> Vec<String> {
-        let mut triggers = Vec::new();
-        for spec in &self.calls {
-            triggers.push(spec.clone());
-        }
-        for spec in &self.tags {
-            if spec.contains('.') || spec.starts_with('$') {
-                triggers.push(spec.clone());
-            } else {
-                triggers.push(format!("{spec}`"));
-                triggers.push(format!("{spec}<"));
-            }
-        }
+        let mut triggers: Vec<String> = self
+            .calls
+            .iter()
+            .chain(&self.tags)
+            .map(|spec| match spec.split_once('.') {
+                Some((object, _)) => object.to_string(),
+                None => spec.clone(),
+            })
+            .collect();
+        triggers.sort();
+        triggers.dedup();
         triggers
+    }
+
+    fn may_fire(&self, _lang: Lang, text: &str) -> bool {
+        self.screen.is_match(text)
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {
@@ -221,8 +238,10 @@ struct Finder<'a> {
 }
 
 /// Whether `expr` is the callee or tag named by `spec` (`name` or `Object.name`).
+/// Whether the callee or tag `expr` is `spec` as written (`name`, `object.name`), without
+/// parentheses or type assertions around it, so that the screen can rely on the name standing
+/// right before its arguments or template.
 fn names(expr: &Expr, spec: &str) -> bool {
-    let expr = unwrap(expr);
     match spec.split_once('.') {
         Some((object, property)) => member_name(expr).is_some_and(|(o, p)| {
             p == property && matches!(unwrap(o), Expr::Ident(i) if i.sym == *object)
@@ -335,11 +354,10 @@ fn callee_label(callee: &Expr) -> String {
     }
 }
 
-impl Visit for Finder<'_> {
-    fn visit_call_expr(&mut self, call: &CallExpr) {
-        if let Callee::Expr(callee) = &call.callee
-            && self.rule.calls.iter().any(|spec| names(callee, spec))
-            && let Some(first) = call.args.first()
+impl Finder<'_> {
+    fn call(&mut self, callee: &Expr, args: &[ExprOrSpread]) {
+        if self.rule.calls.iter().any(|spec| names(callee, spec))
+            && let Some(first) = args.first()
             && first.spread.is_none()
             && !matches!(unwrap(&first.expr), Expr::TaggedTpl(_))
         {
@@ -348,6 +366,20 @@ impl Visit for Finder<'_> {
                 self.check(sql, &callee_label(callee));
             }
         }
+    }
+}
+
+impl Visit for Finder<'_> {
+    fn visit_call_expr(&mut self, call: &CallExpr) {
+        if let Callee::Expr(callee) = &call.callee {
+            self.call(callee, &call.args);
+        }
+        call.visit_children_with(self);
+    }
+
+    // `tx?.$queryRawUnsafe(…)` and `tx.$queryRawUnsafe?.(…)`.
+    fn visit_opt_call(&mut self, call: &OptCall) {
+        self.call(&call.callee, &call.args);
         call.visit_children_with(self);
     }
 
@@ -436,6 +468,28 @@ message = "PRAGMA"
 pattern = '\bpragma\b'
 advice = "`{match}` does not exist on PostgreSQL"
 "#;
+
+    /// Each spelling of a call or tag alone in its file: the rule finds it, and (checked by
+    /// `run_rule`) its triggers and its screen let the file through. Found by the fuzz target:
+    /// a tag with a blank before its template (`` sql `…` ``) used to be ruled out.
+    #[test]
+    fn every_spelling_alone_in_a_file() {
+        for snippet in [
+            "await prisma.$executeRaw`PRAGMA foreign_keys = ON`;",
+            "await prisma.$executeRaw `PRAGMA foreign_keys = ON`;",
+            "const url = -sql `PRAGMA foreign_keys = ON`;",
+            "const f = Prisma.sql /* why */ `PRAGMA journal_mode = WAL`;",
+            "const f = Prisma\n  .sql`PRAGMA journal_mode = WAL`;",
+            "await tx.$executeRawUnsafe<number>('PRAGMA busy_timeout = 5000');",
+            "await tx?.$executeRawUnsafe('PRAGMA busy_timeout = 5000');",
+            "await tx.$executeRawUnsafe?.('PRAGMA busy_timeout = 5000');",
+            "await tx.$executeRawUnsafe\n  ('PRAGMA busy_timeout = 5000');",
+            "const f = Prisma . raw('PRAGMA journal_mode = WAL');",
+        ] {
+            let out = run_rule(PRAGMA, "one.ts", snippet);
+            assert!(out.contains("review one.ts:"), "{snippet}\n{out}");
+        }
+    }
 
     #[test]
     fn masking_keeps_offsets() {

@@ -56,7 +56,7 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
 
 impl RuleKind for RestoreAwait {
     // Calls, object literals and conditions exist only in code that runs.
-    fn may_fire(&self, lang: Lang, _text: &str) -> bool {
+    fn reads(&self, lang: Lang) -> bool {
         super::runs_code(lang)
     }
 

@@ -46,8 +46,8 @@ fn without_assertions(hir: Hir) -> Hir {
     }
 }
 
-/// What may stand between a property key and its `:`: blanks and comments.
-pub const GAP: &str = r"(?:\s|/\*(?s:.*?)\*/|//[^\n]*)*";
+/// What may stand between two tokens: blanks (JavaScript's, U+FEFF included) and comments.
+pub const GAP: &str = r"(?:[\s\x{FEFF}]|/\*(?s:.*?)\*/|//[^\n\r\x{2028}\x{2029}]*)*";
 
 /// A regex matching wherever one of `keys` could be a key of an object literal property:
 /// `key:`, `'key':`, `"key":` or the shorthand `{ key }` / `{ key, … }`, with blanks or
@@ -66,6 +66,18 @@ pub fn property_key(keys: &[String], string_value: bool) -> Regex {
     };
     Regex::new(&format!(r#"(?:^|[^\w$])['"]?(?:{names})['"]?{GAP}{after}"#))
         .expect("escaped keys always make a valid regex")
+}
+
+/// A regex matching wherever one of `names` could be called or used as a template tag: the
+/// name, then blanks or comments, then `` ` ``, `(`, `<` (type arguments) or `?.`.
+pub fn invoked(names: &[String]) -> Regex {
+    let names = names
+        .iter()
+        .map(|n| regex::escape(n))
+        .collect::<Vec<_>>()
+        .join("|");
+    Regex::new(&format!(r"(?:^|[^\w$])(?:{names}){GAP}(?:[`(<]|\?\.)"))
+        .expect("escaped names always make a valid regex")
 }
 
 #[cfg(test)]
@@ -121,6 +133,33 @@ mod tests {
             "containsAll: 1",
             "xcontains: 1",
             "type T = { contains(x: string): boolean }",
+        ] {
+            assert!(!screen.is_match(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn invoked_names_in_every_spelling() {
+        let screen = invoked(&["sql".to_string(), "$queryRawUnsafe".to_string()]);
+        for text in [
+            "sql`SELECT 1`",
+            "sql `SELECT 1`",
+            "sql /* tag */ `SELECT 1`",
+            "sql\u{feff}`SELECT 1`",
+            "sql<Row>`SELECT 1`",
+            "db.$queryRawUnsafe('SELECT 1')",
+            "db.$queryRawUnsafe\n  ('SELECT 1')",
+            "db.$queryRawUnsafe<Row[]>('SELECT 1')",
+            "db.$queryRawUnsafe?.('SELECT 1')",
+        ] {
+            assert!(screen.is_match(text), "{text}");
+        }
+        for text in [
+            "const sql = 1;",
+            "nosql`x`",
+            "mysql(`x`)",
+            "// the sql of it",
+            "$queryRawUnsafe: string",
         ] {
             assert!(!screen.is_match(text), "{text}");
         }

@@ -113,7 +113,7 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
 
 impl RuleKind for StripChecks {
     // Calls, object literals and conditions exist only in code that runs.
-    fn may_fire(&self, lang: Lang, _text: &str) -> bool {
+    fn reads(&self, lang: Lang) -> bool {
         super::runs_code(lang)
     }
 
@@ -468,6 +468,19 @@ patterns = ["SQLITE_BUSY", "SQLITE_LOCKED", "database is locked", "database tabl
 
     fn run(source: &str) -> String {
         run_rule(RULE, "a.ts", source)
+    }
+
+    /// swc parses statements in a `.d.ts` that TypeScript rejects (TS1036); nothing in a
+    /// declaration file runs, so the rule does not read them, with or without the prefilter.
+    /// Found by the fuzz target.
+    #[test]
+    fn declaration_files_are_not_read() {
+        let source = "e.includes('SQLITE_BUSY') || e.includes('ECONNRESET');\nexport declare const x: number;\n";
+        assert_eq!(
+            run_rule(RULE, "types/prisma.d.ts", source),
+            "(no changes)\n"
+        );
+        assert_ne!(run_rule(RULE, "types/prisma.ts", source), "(no changes)\n");
     }
 
     #[test]

@@ -103,13 +103,15 @@ impl RuleKind for WhereFilter {
         context
     }
 
-    // Filters are object literals in code that runs, and a key word that never stands before a
-    // `:` (or in a shorthand) is a method call or prose, not a filter key; nor is a key with no
-    // filter scope anywhere in the file.
-    fn may_fire(&self, lang: Lang, text: &str) -> bool {
+    // Filters are object literals in code that runs.
+    fn reads(&self, lang: Lang) -> bool {
         super::runs_code(lang)
-            && self.screen.is_match(text)
-            && self.scope_screens.iter().any(|s| s.is_match(text))
+    }
+
+    // A key word that never stands before a `:` (or in a shorthand) is a method call or prose,
+    // not a filter key; nor is a key with no filter scope anywhere in the file.
+    fn may_fire(&self, _lang: Lang, text: &str) -> bool {
+        self.screen.is_match(text) && self.scope_screens.iter().any(|s| s.is_match(text))
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {

@@ -12,6 +12,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::kinds::{self, ParamError, RuleKind};
+use crate::source::Lang;
 
 /// The built-in Stage 5 pack, compiled into the binary.
 pub const BUILTIN_STAGE5: (&str, &str) =
@@ -38,9 +39,11 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Whether the rule looks at the file at `path` (relative, `/`-separated).
+    /// Whether the rule looks at the file at `path` (relative, `/`-separated): its `files` and
+    /// `exclude` globs, and whether its kind reads files of that language.
     pub fn applies_to(&self, path: &str) -> bool {
-        self.files_set.as_ref().is_none_or(|set| set.is_match(path))
+        Lang::from_path(path).is_none_or(|lang| self.imp.reads(lang))
+            && self.files_set.as_ref().is_none_or(|set| set.is_match(path))
             && !self
                 .exclude_set
                 .as_ref()
