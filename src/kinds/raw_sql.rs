@@ -63,7 +63,7 @@ struct Params {
 struct RawSql {
     /// Matches wherever a call or tag of `calls` / `tags` could be: the name, then blanks or
     /// comments, then `` ` ``, `(`, `<` or `?.`.
-    screen: Regex,
+    screen: screen::WordScreen,
     pattern: Regex,
     source: String,
     case_sensitive: bool,

@@ -53,7 +53,7 @@ pub const GAP: &str = r"(?:[\s\x{FEFF}]|/\*(?s:.*?)\*/|//[^\n\r\x{2028}\x{2029}]
 /// `key:`, `'key':`, `"key":` or the shorthand `{ key }` / `{ key, … }`, with blanks or
 /// comments before the `:`, `,` or `}`. With `string_value`, only `key: value` where the
 /// value can be a string or template literal (after parentheses or a `<T>` assertion).
-pub fn property_key(keys: &[String], string_value: bool) -> Regex {
+pub fn property_key(keys: &[String], string_value: bool) -> WordScreen {
     let names = keys
         .iter()
         .map(|k| regex::escape(k))
@@ -64,20 +64,55 @@ pub fn property_key(keys: &[String], string_value: bool) -> Regex {
     } else {
         "[:,}]".to_string()
     };
-    Regex::new(&format!(r#"(?:^|[^\w$])['"]?(?:{names})['"]?{GAP}{after}"#))
-        .expect("escaped keys always make a valid regex")
+    WordScreen::new(&format!(r#"(?:{names})['"]?{GAP}{after}"#))
 }
 
 /// A regex matching wherever one of `names` could be called or used as a template tag: the
 /// name, then blanks or comments, then `` ` ``, `(`, `<` (type arguments) or `?.`.
-pub fn invoked(names: &[String]) -> Regex {
+pub fn invoked(names: &[String]) -> WordScreen {
     let names = names
         .iter()
         .map(|n| regex::escape(n))
         .collect::<Vec<_>>()
         .join("|");
-    Regex::new(&format!(r"(?:^|[^\w$])(?:{names}){GAP}(?:[`(<]|\?\.)"))
-        .expect("escaped names always make a valid regex")
+    WordScreen::new(&format!(r"(?:{names}){GAP}(?:[`(<]|\?\.)"))
+}
+
+/// A regex that must match where a word starts: not right after a letter, digit, `_` or `$`.
+///
+/// The regex starts with the words themselves, so the regex engine finds them with its SIMD
+/// literal search; the character before each match is checked here. (A leading
+/// `(?:^|[^\w$])` in the regex would hide the words from that search and cost a scan of every
+/// byte.) A quote before the word counts as a start, as it does for `'key':`.
+pub struct WordScreen {
+    regex: Regex,
+}
+
+impl WordScreen {
+    fn new(pattern: &str) -> WordScreen {
+        WordScreen {
+            regex: Regex::new(pattern).expect("escaped words always make a valid regex"),
+        }
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        let mut at = 0;
+        while let Some(found) = self.regex.find_at(text, at) {
+            let before = text[..found.start()].chars().next_back();
+            // Fewer characters count as part of a word than `\w` has (marks, joiners), so
+            // more matches pass: the screen stays a superset.
+            if before.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '$')) {
+                return true;
+            }
+            // The next search starts one character later: a word may start inside this match.
+            at = found.start()
+                + text[found.start()..]
+                    .chars()
+                    .next()
+                    .map_or(1, char::len_utf8);
+        }
+        false
+    }
 }
 
 #[cfg(test)]

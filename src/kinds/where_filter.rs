@@ -56,10 +56,10 @@ struct WhereFilter {
     params: Params,
     scopes: Vec<String>,
     /// Matches wherever a key could be an object literal's property key.
-    screen: regex::Regex,
+    screen: screen::WordScreen,
     /// Match wherever a filter scope could start: a scope key, or a variable named or typed
     /// as a filter (see [`is_filter_variable`]).
-    scope_screens: [regex::Regex; 2],
+    scope_screens: (screen::WordScreen, regex::Regex),
 }
 
 fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, ParamError> {
@@ -75,11 +75,11 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
         .clone()
         .unwrap_or_else(|| DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect());
     let screen = screen::property_key(&params.keys, params.value == ValueKind::String);
-    let scope_screens = [
+    let scope_screens = (
         screen::property_key(&scopes, false),
         regex::Regex::new(&format!("(?i:where){}[:=]|WhereInput", screen::GAP))
             .expect("a fixed regex"),
-    ];
+    );
     Ok(Box::new(WhereFilter {
         params,
         scopes,
@@ -111,7 +111,8 @@ impl RuleKind for WhereFilter {
     // A key word that never stands before a `:` (or in a shorthand) is a method call or prose,
     // not a filter key; nor is a key with no filter scope anywhere in the file.
     fn may_fire(&self, _lang: Lang, text: &str) -> bool {
-        self.screen.is_match(text) && self.scope_screens.iter().any(|s| s.is_match(text))
+        self.screen.is_match(text)
+            && (self.scope_screens.0.is_match(text) || self.scope_screens.1.is_match(text))
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {
