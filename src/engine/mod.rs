@@ -396,10 +396,9 @@ fn first_pass(
     };
     if decide {
         outcome.candidate = !options.prefilter
-            || hits.rules.iter().any(|&i| {
-                let rule = &rules[i];
-                rule.applies_to(&path.rel) && rule.imp.may_fire(lang, &text)
-            })
+            || screened(rules, &hits.rules, &path.rel, lang, &text)
+                .next()
+                .is_some()
             || text.contains(suppress::MARKER);
     }
     if hits.scans.is_empty() {
@@ -421,6 +420,20 @@ fn first_pass(
         }
     }
     outcome
+}
+
+/// The rules among `hits` (indices the byte scan found triggers of) that read the file at
+/// `path` and whose screen lets its text through: the rules that could fire in it.
+fn screened<'r>(
+    rules: &'r [Rule],
+    hits: &[usize],
+    path: &str,
+    lang: Lang,
+    text: &str,
+) -> impl Iterator<Item = &'r Rule> {
+    hits.iter()
+        .map(|&i| &rules[i])
+        .filter(move |rule| rule.applies_to(path) && rule.imp.may_fire(lang, text))
 }
 
 /// Which rules a file's bytes could trigger, for the per-file pass and for the project scan.
@@ -602,6 +615,22 @@ pub fn admits(rule: &Rule, lang: Lang, text: &str) -> bool {
         && rule.imp.may_fire(lang, text)
 }
 
+/// The first of `rules` that found something in `text` (a change or a review of `outcome`) but
+/// that the prefilter rules out for it ([`admits`]): a finding `check` would miss. `None` is
+/// the expected answer; the kind tests and the fuzz target assert it.
+pub fn hidden_by_prefilter<'r>(
+    rules: &[&'r Rule],
+    lang: Lang,
+    text: &str,
+    outcome: &Rewrite,
+) -> Option<&'r Rule> {
+    rules.iter().copied().find(|rule| {
+        let found = outcome.changes.iter().any(|c| c.rule == rule.id)
+            || outcome.reviews.iter().any(|r| r.rule == rule.id);
+        found && !admits(rule, lang, text)
+    })
+}
+
 /// Reads a source file, refusing what pgshift must not edit (too large, binary, not UTF-8).
 pub fn read_source(path: &Path) -> Result<String, Problem> {
     use std::io::Read as _;
@@ -650,13 +679,8 @@ fn process_file(
         return (report, false);
     };
     let candidates: Vec<&Rule> = if options.prefilter {
-        prefilter
-            .hits(text.as_bytes())
-            .rules
-            .into_iter()
-            .map(|i| &rules[i])
-            .filter(|rule| rule.applies_to(&path.rel) && rule.imp.may_fire(lang, &text))
-            .collect()
+        let hits = prefilter.hits(text.as_bytes());
+        screened(rules, &hits.rules, &path.rel, lang, &text).collect()
     } else {
         rules
             .iter()
