@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pgshift::engine::{Files, Options, rewrite, run_project};
-use pgshift::rules::{BUILTIN_SQLITE_ISMS, BUILTIN_STAGE5, Rule, load_pack};
+use pgshift::rules::{
+    BUILTIN_SQLITE_MIGRATION, BUILTIN_SQLITE_SQL, BUILTIN_STAGE5, Rule, load_pack,
+};
 use pgshift::source::{Lang, parse};
 use pgshift::walk::{SourcePath, walk};
 use swc_common::BytePos;
@@ -30,7 +32,7 @@ fn repo() -> PathBuf {
 
 fn rules() -> Vec<Rule> {
     let mut rules = Vec::new();
-    for (name, text) in [BUILTIN_STAGE5, BUILTIN_SQLITE_ISMS] {
+    for (name, text) in [BUILTIN_STAGE5, BUILTIN_SQLITE_SQL, BUILTIN_SQLITE_MIGRATION] {
         rules.extend(load_pack(name, text).expect("built-in packs load"));
     }
     rules

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod git;
 pub mod init;
 pub mod kinds;
+pub mod packs;
 pub mod patch;
 pub mod prisma_schema;
 pub mod report_md;

@@ -32,6 +32,9 @@ pub struct Input<'a> {
     pub reviews: &'a [Item],
     /// Stage 4 findings (SQLite-isms, the schema), when they were looked for.
     pub sqlite_isms: Option<&'a [Item]>,
+    /// The project's SQLite origin, which decides what was looked for (`None`: the root is no
+    /// Prisma project).
+    pub sqlite_origin: Option<&'a crate::packs::Origin>,
     /// `pgshift verify --format json` output.
     pub verify: Option<&'a serde_json::Value>,
 }
@@ -199,7 +202,17 @@ pub fn render(input: &Input) -> String {
         );
     }
     if let Some(isms) = input.sqlite_isms {
-        let _ = writeln!(out, "| SQLite-isms still in the code | {} |", isms.len());
+        match input.sqlite_origin {
+            Some(origin) if origin.phase == crate::packs::Phase::NoSqliteOrigin => {
+                let _ = writeln!(
+                    out,
+                    "| SQLite-isms still in the code | not looked for (no SQLite origin) |"
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "| SQLite-isms still in the code | {} |", isms.len());
+            }
+        }
     }
     let verdict = match input.verify {
         Some(v) => format!(
@@ -305,12 +318,27 @@ pub fn render(input: &Input) -> String {
 
     if let Some(isms) = input.sqlite_isms {
         let _ = writeln!(out, "## SQLite-isms still in the code (Stage 4)\n");
-        if isms.is_empty() {
+        let looked = match input.sqlite_origin {
+            Some(origin) if origin.phase != crate::packs::Phase::NoSqliteOrigin => {
+                let _ = writeln!(out, "Looked for because {}.\n", cell(&origin.reason));
+                true
+            }
+            Some(origin) => {
+                let _ = writeln!(
+                    out,
+                    "Not looked for: {} (`pgshift check --pack sqlite-sql --pack sqlite-migration` looks anyway).\n",
+                    cell(&origin.reason)
+                );
+                false
+            }
+            None => true,
+        };
+        if looked && isms.is_empty() {
             let _ = writeln!(out, "None found in the sources or the Prisma schema.\n");
-        } else {
+        } else if looked {
             let _ = writeln!(
                 out,
-                "Code that only SQLite accepts or that means something else on PostgreSQL; `pgshift check` reports these until they are fixed or silenced with `// pgshift-ignore-next-line RULE — reason`.\n"
+                "Code that only SQLite accepts or that means something else on PostgreSQL. `pgshift check` keeps reporting the SQL that PostgreSQL rejects (`sqlite-raw-*` but `sqlite-raw-mixed-case`) until it is fixed or silenced with `// pgshift-ignore-next-line RULE — reason`; the rest it reports only while the Prisma schema says sqlite, so this list is where they stay on record.\n"
             );
             items_table(&mut out, isms);
         }

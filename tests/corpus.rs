@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::*;
-use pgshift::rules::{BUILTIN_SQLITE_ISMS, BUILTIN_STAGE5, load_pack};
+use pgshift::rules::{BUILTIN_SQLITE_MIGRATION, BUILTIN_SQLITE_SQL, BUILTIN_STAGE5, load_pack};
 use pgshift::source::{Lang, parse};
 use pgshift::walk::walk;
 use serde_json::Value;
@@ -62,9 +62,18 @@ fn run(args: &[&str], cwd: &Path) -> Output {
     }
 }
 
-/// Runs `check --format json` in `dir` over `.`; asserts no crash; returns the findings.
+/// Runs `check --format json` in `dir` over `.` with every built-in pack (the corpus has no
+/// Prisma schema to decide the SQLite-isms from); asserts no crash; returns the findings.
 fn check(dir: &Path, extra: &[&str]) -> Vec<Value> {
-    let mut args = vec!["check", "--format", "json"];
+    let mut args = vec![
+        "check",
+        "--format",
+        "json",
+        "--pack",
+        "sqlite-sql",
+        "--pack",
+        "sqlite-migration",
+    ];
     args.extend_from_slice(extra);
     args.push(".");
     let output = run(&args, dir);
@@ -371,7 +380,7 @@ fn the_ripgrep_patterns_are_the_rule_packs_triggers() {
     };
     assert_eq!(
         listed("bench/rg-triggers.txt"),
-        triggers(&[BUILTIN_STAGE5, BUILTIN_SQLITE_ISMS]),
+        triggers(&[BUILTIN_STAGE5, BUILTIN_SQLITE_SQL, BUILTIN_SQLITE_MIGRATION]),
         "bench/rg-triggers.txt must list every trigger of the built-in packs, one a line"
     );
     assert_eq!(

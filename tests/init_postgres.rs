@@ -84,7 +84,7 @@ fn the_dry_run_is_a_patch_git_applies_and_write_makes_the_same_tree() {
     assert_eq!(stdout(&output), "", "--write prints no patch");
     let err = stderr(&output);
     assert!(
-        err.contains("4 created, 2 changed, 0 files up to date"),
+        err.contains("5 created, 2 changed, 0 files up to date"),
         "{err}"
     );
     assert!(err.contains("Stage 4: 11 SQLite-isms to review"), "{err}");
@@ -270,7 +270,7 @@ fn env_file_gitignore_and_readme() {
         "{env}"
     );
     assert!(
-        env.contains("10 (queue-concurrency-processing) + 8 (queue-concurrency-sync) + 5 (queue-concurrency-watermark) + 20 (sync-parallel-limit) = 43"),
+        env.contains("from the code after the Stage 5 rules: 10 (queue-concurrency-processing, src/services/media/queue/MediaProcessingQueue.ts:37) + 8 (queue-concurrency-sync, src/services/media/queue/MediaSyncQueue.ts:11) + 5 (queue-concurrency-watermark, src/services/media/queue/WatermarkQueue.ts:11) + 20 (sync-parallel-limit, src/services/media/sync/MediaSyncService.ts:9) = 43"),
         "says how the connection limit was sized:\n{env}"
     );
     #[cfg(unix)]
@@ -344,8 +344,8 @@ fn a_second_run_changes_nothing() {
         assert_eq!(stdout(&again), "", "nothing left to patch");
         let err = stderr(&again);
         assert!(
-            err.contains("0 created, 0 changed, 6 files up to date")
-                || err.contains("0 to create, 0 to change, 6 files up to date"),
+            err.contains("0 created, 0 changed, 7 files up to date")
+                || err.contains("0 to create, 0 to change, 7 files up to date"),
             "{err}"
         );
         assert!(!err.contains("left as it is"), "{err}");
@@ -362,7 +362,7 @@ fn a_teammate_without_the_env_file_gets_one_that_fits_the_committed_files() {
     let output = init(work.path(), &["--write"]);
     let err = stderr(&output);
     assert!(
-        err.contains("1 created, 0 changed, 5 files up to date"),
+        err.contains("1 created, 0 changed, 6 files up to date"),
         "{err}"
     );
     let env = read(work.path(), ".env.postgresql");

@@ -1,7 +1,8 @@
-//! The built-in SQLite-isms pack (`rules/sqlite-isms.toml`) through `pgshift check`: for every
-//! rule a positive case that is reported (with what differs and what to do) and negative cases
-//! that are not; the findings in the fixture's `prisma/seed.ts`; the Prisma schema check; and
-//! the seed type-checks like the rest of the fixture.
+//! The built-in SQLite-isms packs (`rules/sqlite-sql.toml`, `rules/sqlite-migration.toml`)
+//! through `pgshift check` in a project whose schema says sqlite: for every rule a positive case
+//! that is reported (with what differs and what to do) and negative cases that are not; the
+//! findings in the fixture's `prisma/seed.ts`; the Prisma schema check; and the seed
+//! type-checks like the rest of the fixture.
 
 mod common;
 
@@ -11,9 +12,14 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 
-/// Runs `check --format json` on one file holding `source`, returns `(rule, line)` pairs.
+const SQLITE_SCHEMA: &str =
+    "datasource db {\n  provider = \"sqlite\"\n  url      = env(\"DATABASE_URL\")\n}\n";
+
+/// Runs `check --format json` on one file holding `source` in a project whose Prisma schema
+/// says sqlite, returns `(rule, line)` pairs.
 fn findings(source: &str) -> Vec<(String, u64, String)> {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("schema.prisma"), SQLITE_SCHEMA).unwrap();
     std::fs::write(dir.path().join("a.ts"), source).unwrap();
     let output = pgshift(&["check", "--format", "json", "a.ts"], dir.path());
     let all: Vec<Value> = serde_json::from_slice(&output.stdout)

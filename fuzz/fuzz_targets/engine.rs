@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use pgshift::engine::{Problem, hidden_by_prefilter, rewrite};
 use pgshift::kinds::{FileContext, ProjectFacts};
-use pgshift::rules::{BUILTIN_SQLITE_ISMS, BUILTIN_STAGE5, Rule, load_pack};
+use pgshift::rules::{BUILTIN_SQLITE_MIGRATION, BUILTIN_SQLITE_SQL, BUILTIN_STAGE5, Rule, load_pack};
 use pgshift::source::{Lang, LineIndex, parse};
 
 const PATHS: &[&str] = &[
@@ -34,7 +34,7 @@ const PATHS: &[&str] = &[
 
 fn load_rules() -> Vec<Rule> {
     let mut rules = Vec::new();
-    for (name, text) in [BUILTIN_STAGE5, BUILTIN_SQLITE_ISMS] {
+    for (name, text) in [BUILTIN_STAGE5, BUILTIN_SQLITE_SQL, BUILTIN_SQLITE_MIGRATION] {
         rules.extend(load_pack(name, text).expect("the built-in packs load"));
     }
     rules

@@ -116,16 +116,13 @@ fn write_report(
     verify: Option<&serde_json::Value>,
 ) -> anyhow::Result<()> {
     // The SQLite-isms belong to the built-in packs; --no-default-rules leaves them out too.
-    let isms = if args.rules.no_default_rules {
+    let found = if args.rules.no_default_rules {
         None
     } else {
-        Some(
-            super::init_postgres::sqlite_isms(&args.root)?
-                .iter()
-                .map(as_item)
-                .collect::<Vec<_>>(),
-        )
+        Some(pgshift::packs::migration_isms(&args.root).map_err(anyhow::Error::msg)?)
     };
+    let isms = found.as_ref().map(|found| found.items());
+    let origin = found.as_ref().and_then(|found| found.origin.as_deref());
     let reviews: Vec<_> = reviews.iter().map(as_item).collect();
     let text = pgshift::report_md::render(&pgshift::report_md::Input {
         root: &args.root.display().to_string(),
@@ -134,6 +131,7 @@ fn write_report(
         failed,
         reviews: &reviews,
         sqlite_isms: isms.as_deref(),
+        sqlite_origin: origin,
         verify,
     });
     pgshift::init::replace_file(path, &text)

@@ -2,13 +2,15 @@
 //! change code or needs review is a finding; the exit code says whether there were any. It
 //! checks folders, the files a hook runner names, or (`--staged`) what the next commit holds.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use pgshift::engine::{self, FileReport, Problem};
+use pgshift::packs::{self, Gate, Purpose};
 use pgshift::source::Lang;
 use pgshift::walk::{SourcePath, WalkRoot, relative};
 
@@ -63,18 +65,30 @@ struct Inputs {
     findings: Vec<Finding>,
     /// The staged content, by path relative to the root (with --staged).
     staged: Option<HashMap<String, Vec<u8>>>,
+    /// Whether the Prisma schema was checked.
+    schema_checked: bool,
 }
 
 pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    let mut rules = args.rules.load_with(&[
-        pgshift::rules::BUILTIN_STAGE5,
-        pgshift::rules::BUILTIN_SQLITE_ISMS,
-    ])?;
-    let inputs = if args.staged {
+    let mut inputs = if args.staged {
         staged_inputs(&args)?
     } else {
         path_inputs(&args)?
     };
+    // A baseline written during the move records what the migration lists too.
+    let purpose = if args.write_baseline.is_some() {
+        Purpose::Migration
+    } else {
+        Purpose::Guard
+    };
+    let mut rules = args.rules.load_with(&[pgshift::rules::BUILTIN_STAGE5])?;
+    if !args.rules.no_default_rules {
+        let gate = Arc::new(Gate::new(&inputs.root));
+        // A rule of a pack given with --rules runs as given, not gated.
+        let gated = packs::gated_rules(&gate, purpose, &args.rules.packs)?;
+        let given: HashSet<Arc<str>> = rules.iter().map(|r| r.id.clone()).collect();
+        rules.extend(gated.into_iter().filter(|r| !given.contains(&r.id)));
+    }
     let report = match &inputs.staged {
         Some(staged) => {
             let reader = |path: &SourcePath| match staged.get(&path.rel) {
@@ -117,7 +131,7 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
         file.path.rel.clone()
     };
-    let mut findings = inputs.findings;
+    let mut findings = std::mem::take(&mut inputs.findings);
     findings.extend(report::findings(
         &report,
         &rules,
@@ -139,7 +153,25 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
         let known = baseline::read(path)?;
         let (new, gone) = baseline::compare(&known, findings);
         findings = new;
-        stale = gone;
+        // Entries of rules this run does not run (the migration's findings after the move) are
+        // the migration's record, not stale.
+        let ran = |entry: &baseline::Entry| {
+            let rel = inputs.project_path(&entry.path);
+            rules
+                .iter()
+                .any(|r| *r.id == *entry.rule && rel.as_deref().is_none_or(|p| r.applies_to(p)))
+                || (entry.rule.starts_with("schema-") && inputs.schema_checked)
+                || entry.rule == engine::SUPPRESSION_RULE
+                || entry.rule == "pgshift"
+        };
+        let (stale_now, kept): (Vec<_>, Vec<_>) = gone.into_iter().partition(|e| ran(e));
+        stale = stale_now;
+        if !kept.is_empty() {
+            eprintln!(
+                "pgshift: kept {} of the baseline for rules this run does not run (README: \"When each pack runs\")",
+                entries(kept.len())
+            );
+        }
     }
 
     let text = match args.format {
@@ -161,7 +193,7 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
     if !stale.is_empty() {
         eprintln!(
             "pgshift: {} of {} no longer occur; remove them (or write the baseline again):",
-            report::plural(stale.len(), "entry"),
+            entries(stale.len()),
             args.baseline
                 .as_deref()
                 .map(|p| p.display().to_string())
@@ -176,6 +208,46 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         EXIT_FINDINGS
     }))
+}
+
+impl Inputs {
+    /// The path relative to the project root of a file as output names it.
+    fn project_path(&self, shown: &str) -> Option<String> {
+        for (path, display) in &self.display {
+            if display == shown {
+                return self
+                    .files
+                    .iter()
+                    .find(|f| f.abs == *path)
+                    .map(|f| f.rel.clone());
+            }
+        }
+        for (folder, prefix) in &self.folders {
+            let below = if prefix.is_empty() {
+                Some(shown)
+            } else {
+                shown
+                    .strip_prefix(prefix.as_str())
+                    .and_then(|rest| rest.strip_prefix('/'))
+            };
+            if let Some(below) = below {
+                return Some(if folder.rel.is_empty() {
+                    below.to_string()
+                } else {
+                    format!("{}/{below}", folder.rel)
+                });
+            }
+        }
+        None
+    }
+}
+
+fn entries(n: usize) -> String {
+    if n == 1 {
+        "1 entry".to_string()
+    } else {
+        format!("{n} entries")
+    }
 }
 
 fn human_text(findings: &[Finding]) -> String {
@@ -218,6 +290,7 @@ fn path_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
         display: HashMap::new(),
         findings: Vec::new(),
         staged: None,
+        schema_checked: false,
     };
     for path in &paths {
         let given = path.display().to_string();
@@ -280,8 +353,19 @@ fn path_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
         .retain(|file| !folders.iter().any(|(f, _)| within(&f.rel, &file.rel)));
     inputs.files.sort();
     inputs.files.dedup_by(|a, b| a.rel == b.rel);
-    // The Prisma schema is not TypeScript: its SQLite-isms are checked whenever the tree is.
-    if paths.iter().any(|p| p.is_dir()) {
+    // The Prisma schema is not TypeScript: its SQLite-isms are checked whenever the tree is and
+    // the migration's pack may run (the check reports only a SQLite schema).
+    let migration_pack = !args.rules.no_default_rules
+        || args
+            .rules
+            .packs
+            .iter()
+            .any(|p| p == packs::SQLITE_MIGRATION);
+    if migration_pack && paths.iter().any(|p| p.is_dir()) {
+        // Only a SQLite schema has findings; once it says postgresql, the entries a baseline
+        // holds of them are the migration's record.
+        inputs.schema_checked = pgshift::packs::origin(&inputs.root, "")
+            .is_some_and(|o| o.phase == pgshift::packs::Phase::OnSqlite);
         let prefix = if root_abs == cwd {
             String::new()
         } else {
@@ -328,6 +412,7 @@ fn staged_inputs(args: &CheckArgs) -> anyhow::Result<Inputs> {
         display: HashMap::new(),
         findings: Vec::new(),
         staged: Some(HashMap::new()),
+        schema_checked: false,
     };
     for file in contents {
         let rel = if prefix.is_empty() {

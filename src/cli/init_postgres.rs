@@ -4,15 +4,15 @@
 //! SQLite-isms (Stage 4) a person must look at before the first run on PostgreSQL.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pgshift::engine::{self, FileReport};
+use pgshift::engine::FileReport;
 use pgshift::init::{self, Options, PackageManager};
 use pgshift::patch::DiffStyle;
 use pgshift::rules;
 
-use super::report::{self, Finding, Positions};
+use super::report::{self, Positions};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Global};
 
 #[derive(Debug, clap::Args)]
@@ -151,14 +151,26 @@ pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
 
     // Stage 4: what a person must look at before the first run on PostgreSQL.
-    let findings = sqlite_isms(&args.root)?;
-    if findings.is_empty() {
+    let isms = pgshift::packs::migration_isms(&args.root).map_err(anyhow::Error::msg)?;
+    let display = |file: &FileReport| file.path.rel.clone();
+    let mut findings = report::findings(&isms.report, &isms.rules, Positions::Original, &display);
+    findings.extend(report::schema_findings_of(&args.root, isms.schema));
+    let no_origin = isms
+        .origin
+        .as_ref()
+        .filter(|o| o.phase == pgshift::packs::Phase::NoSqliteOrigin);
+    if let (Some(origin), true) = (no_origin, findings.is_empty()) {
+        err.push_str(&format!(
+            "{bold}Stage 4:{bold:#} SQLite-isms not looked for: {} (`pgshift check --pack sqlite-sql --pack sqlite-migration` looks anyway)\n",
+            origin.reason
+        ));
+    } else if findings.is_empty() {
         err.push_str(&format!(
             "{bold}Stage 4:{bold:#} no SQLite-isms in the code or the Prisma schema\n"
         ));
     } else {
         err.push_str(&format!(
-            "{bold}Stage 4:{bold:#} {} to review before the first run on PostgreSQL (`pgshift check` lists them too):\n",
+            "{bold}Stage 4:{bold:#} {} to review before the first run on PostgreSQL (`pgshift check` lists them while the schema says sqlite):\n",
             report::plural(findings.len(), "SQLite-ism")
         ));
         err.push_str(&report::human(&findings, global.color_stderr));
@@ -186,20 +198,4 @@ pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<ExitCode> {
         EXIT_CLEAN
     };
     Ok(ExitCode::from(code))
-}
-
-/// The SQLite-isms of the project: the check-only pack over the sources, and the schema check.
-pub fn sqlite_isms(root: &Path) -> anyhow::Result<Vec<Finding>> {
-    let mut rules = rules::load_pack(rules::BUILTIN_SQLITE_ISMS.0, rules::BUILTIN_SQLITE_ISMS.1)?;
-    let roots = [pgshift::walk::WalkRoot::project(root)];
-    let project = engine::run_project(
-        root,
-        engine::Files::walk(&roots),
-        &mut rules,
-        engine::Options::default(),
-    );
-    let display = |file: &FileReport| file.path.rel.clone();
-    let mut findings = report::findings(&project, &rules, Positions::Original, &display);
-    findings.extend(super::report::schema_findings(root).map_err(anyhow::Error::msg)?);
-    Ok(findings)
 }

@@ -108,6 +108,24 @@ pub struct RuleArgs {
     /// Parse every file instead of only those whose bytes could trigger a rule.
     #[arg(long)]
     pub no_prefilter: bool,
+    /// Run this built-in pack whatever the project (stage5, sqlite-sql, sqlite-migration;
+    /// repeatable). Without it `check` decides from the project (README: "When each pack runs").
+    #[arg(long = "pack", value_name = "NAME", value_parser = pack_name)]
+    pub packs: Vec<String>,
+}
+
+fn pack_name(name: &str) -> Result<String, String> {
+    match rules::builtin_pack(name) {
+        Some(pack) => Ok(pack.name.to_string()),
+        None => Err(format!(
+            "no built-in pack `{name}`; the packs: {}",
+            rules::BUILTIN_PACKS
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 impl RuleArgs {
@@ -124,13 +142,22 @@ impl RuleArgs {
                 all.extend(rules::load_pack(name, text)?);
             }
         }
+        for name in &self.packs {
+            let pack = rules::builtin_pack(name).context("checked by the argument parser")?;
+            let already = !self.no_default_rules && builtin.contains(&(pack.file, pack.text));
+            if !already {
+                all.extend(pack.load()?);
+            }
+        }
         for file in &self.rule_files {
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read rule file {}", file.display()))?;
             all.extend(rules::load_pack(&file.display().to_string(), &text)?);
         }
         if all.is_empty() {
-            anyhow::bail!("no rules: --no-default-rules needs at least one --rules FILE");
+            anyhow::bail!(
+                "no rules: --no-default-rules needs at least one --rules FILE or --pack NAME"
+            );
         }
         let mut seen = std::collections::HashSet::new();
         for rule in &all {

@@ -446,7 +446,17 @@ fn uri_encode(path: &str) -> String {
 
 /// The Prisma schema check's findings, as `check` shows findings.
 pub fn schema_findings(root: &std::path::Path) -> Result<Vec<Finding>, String> {
-    let found = pgshift::prisma_schema::check_project(root)?;
+    Ok(schema_findings_of(
+        root,
+        pgshift::prisma_schema::check_project(root)?,
+    ))
+}
+
+/// Findings of the schema check, as `check` shows findings; paths are relative to `root`.
+pub fn schema_findings_of(
+    root: &std::path::Path,
+    found: Vec<pgshift::prisma_schema::SchemaFinding>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for f in found {
         let text = std::fs::read_to_string(root.join(&f.path)).unwrap_or_default();
@@ -465,5 +475,5 @@ pub fn schema_findings(root: &std::path::Path) -> Result<Vec<Finding>, String> {
             fix: None,
         });
     }
-    Ok(out)
+    out
 }

@@ -1,5 +1,5 @@
-//! `pgshift rules`: the rules in force (built-in pack plus `--rules` files), one per line, or
-//! one rule in full with its parameters.
+//! `pgshift rules`: every rule (the built-in packs, each with when it runs, and the `--rules`
+//! files), or one rule in full with its parameters.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -27,17 +27,42 @@ pub enum RulesAction {
     Kinds,
 }
 
+/// Every built-in pack: `rules` lists them all, whichever a project runs.
+fn builtin() -> Vec<(&'static str, &'static str)> {
+    pgshift::rules::BUILTIN_PACKS
+        .iter()
+        .map(|p| (p.file, p.text))
+        .collect()
+}
+
 pub fn run(args: RulesArgs, _global: &Global) -> anyhow::Result<ExitCode> {
     let mut out = String::new();
     match args.action.unwrap_or(RulesAction::List) {
         RulesAction::List => {
-            let rules = args.rules.load_with(&[
-                pgshift::rules::BUILTIN_STAGE5,
-                pgshift::rules::BUILTIN_SQLITE_ISMS,
-            ])?;
+            let rules = args.rules.load_with(&builtin())?;
             let id_width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let kind_width = rules.iter().map(|r| r.kind.len()).max().unwrap_or(0);
+            let mut pack_file = None;
             for rule in &rules {
+                if pack_file != Some(&rule.origin) {
+                    pack_file = Some(&rule.origin);
+                    let header = match pgshift::rules::BUILTIN_PACKS
+                        .iter()
+                        .find(|p| p.file == rule.origin)
+                    {
+                        Some(pack) => format!(
+                            "pack {} ({}): runs {}",
+                            pack.name,
+                            pack.file,
+                            pgshift::packs::when(pack.name)
+                        ),
+                        None => format!("rules of {} (--rules): run always", rule.origin),
+                    };
+                    if !out.is_empty() {
+                        out.push('\n');
+                    }
+                    out.push_str(&format!("# {header}\n"));
+                }
                 let files = if rule.files.is_empty() {
                     "all files".to_string()
                 } else {
@@ -50,10 +75,7 @@ pub fn run(args: RulesArgs, _global: &Global) -> anyhow::Result<ExitCode> {
             }
         }
         RulesAction::Show { id } => {
-            let rules = args.rules.load_with(&[
-                pgshift::rules::BUILTIN_STAGE5,
-                pgshift::rules::BUILTIN_SQLITE_ISMS,
-            ])?;
+            let rules = args.rules.load_with(&builtin())?;
             let Some(rule) = rules.iter().find(|r| *r.id == *id) else {
                 let ids: Vec<&str> = rules.iter().map(|r| &*r.id).collect();
                 anyhow::bail!("no rule `{id}`; rules: {}", ids.join(", "));

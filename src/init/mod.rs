@@ -210,40 +210,96 @@ pub fn random_password() -> Result<String, String> {
     Ok(out)
 }
 
-/// The pool size the Stage 5 rules call for: every queue concurrency they set plus the sync
-/// parallel limit, the database calls one app instance may have in flight at once.
-pub fn connection_limit(rules: &[Rule]) -> (usize, String) {
-    let mut parts: Vec<(String, usize)> = Vec::new();
-    for rule in rules.iter().filter(|r| r.kind == "set-number") {
+/// The pool size when the code gives none: node-postgres's default pool (`max: 10`), which
+/// Prisma 7's `@prisma/adapter-pg` uses.
+pub const DEFAULT_CONNECTION_LIMIT: usize = 10;
+
+/// The pool size the project's code calls for once the Stage 5 rules have run: every queue
+/// concurrency and the sync parallel limit the rules name, the database calls one app instance
+/// may have in flight at once. Each number is read off the project's own files (the rule's
+/// files and name): a value the rule expects becomes the rule's target, any other value is
+/// taken as it is; a number the project does not have is not counted, and when it has none of
+/// them the limit is [`DEFAULT_CONNECTION_LIMIT`], said to be a default.
+pub fn connection_limit(root: &Path, rules: &[Rule]) -> (usize, String) {
+    let wanted: Vec<&Rule> = rules
+        .iter()
+        .filter(|r| r.kind == "set-number")
+        .filter(|r| {
+            r.imp
+                .describe()
+                .iter()
+                .any(|(k, v)| k == "name" && (v == "concurrency" || v == "parallelLimit"))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return (
+            DEFAULT_CONNECTION_LIMIT,
+            "a default (node-postgres's pool size), not from the code: the rules name no queue concurrency or sync parallel limit; set --connection-limit".to_string(),
+        );
+    }
+    let paths = crate::walk::walk(root);
+    let mut parts: Vec<String> = Vec::new();
+    let mut total = 0;
+    let mut missing: Vec<String> = Vec::new();
+    for rule in wanted {
         let params: BTreeMap<String, String> = rule.imp.describe().into_iter().collect();
-        let (Some(name), Some(to)) = (params.get("name"), params.get("to")) else {
-            continue;
-        };
-        if (name == "concurrency" || name == "parallelLimit")
-            && let Ok(to) = to.parse::<f64>()
-            && to >= 1.0
-        {
-            parts.push((rule.id.to_string(), to as usize));
+        let name = params.get("name").cloned().unwrap_or_default();
+        let number = |key: &str| params.get(key).and_then(|v| v.parse::<f64>().ok());
+        let (from, to) = (number("from"), number("to"));
+        let mut found: Option<(f64, String)> = None;
+        for path in paths.iter().filter(|p| rule.applies_to(&p.rel)) {
+            let (Some(lang), Ok(text)) = (
+                crate::source::Lang::from_path(&path.rel),
+                std::fs::read_to_string(&path.abs),
+            ) else {
+                continue;
+            };
+            let Ok(parsed) = crate::source::parse(&text, lang) else {
+                continue;
+            };
+            let lines = crate::source::LineIndex::new(&text);
+            for (range, value) in crate::kinds::set_number::named_numbers(&parsed.program, &name) {
+                // What the code holds once the rule has run: the rule sets the value it
+                // expects, and leaves any other for a person.
+                let after = if Some(value) == from {
+                    to.unwrap_or(value)
+                } else {
+                    value
+                };
+                if found.as_ref().is_none_or(|(best, _)| after > *best) {
+                    let line = lines.line_col(&text, range.start).0;
+                    found = Some((after, format!("{}:{line}", path.rel)));
+                }
+            }
+        }
+        match found {
+            Some((value, place)) if value >= 1.0 => {
+                total += value as usize;
+                parts.push(format!("{} ({}, {place})", value as usize, rule.id));
+            }
+            _ => missing.push(format!("`{name}` in {}", rule.files.join(", "))),
         }
     }
     if parts.is_empty() {
         return (
-            10,
-            "no queue concurrency in the rules, so a modest 10; set --connection-limit".into(),
+            DEFAULT_CONNECTION_LIMIT,
+            format!(
+                "a default (node-postgres's pool size), not from the code: none of the numbers the Stage 5 rules size the pool by is in this project ({}); set --connection-limit",
+                missing.join("; ")
+            ),
         );
     }
-    let total: usize = parts.iter().map(|(_, n)| n).sum();
-    let sum = parts
-        .iter()
-        .map(|(id, n)| format!("{n} ({id})"))
-        .collect::<Vec<_>>()
-        .join(" + ");
-    (
-        total,
-        format!(
-            "the database calls one app instance may have in flight at once, as the Stage 5 rules set them: {sum} = {total}"
-        ),
-    )
+    let mut reason = format!(
+        "the database calls one app instance may have in flight at once, from the code after the Stage 5 rules: {} = {total}",
+        parts.join(" + ")
+    );
+    if !missing.is_empty() {
+        reason.push_str(&format!(
+            "; not in this project, so not counted: {}",
+            missing.join("; ")
+        ));
+    }
+    (total, reason)
 }
 
 /// The package manager the project uses: its lockfile, else package.json's `packageManager`.
@@ -507,17 +563,14 @@ pub fn plan(
         }
     };
 
-    let (mut limit, mut limit_reason) = connection_limit(stage5);
+    let (mut limit, mut limit_reason) = connection_limit(root, stage5);
     if let Some(given) = options.connection_limit {
         limit = given.max(1);
         limit_reason = "set with --connection-limit".into();
     } else if let Some(kept) = earlier_url.as_ref().and_then(|u| u.connection_limit()) {
         if kept != limit {
-            limit_reason = format!(
-                "as .env.postgresql already says (the Stage 5 rules would size it {limit})"
-            );
-        } else {
-            limit_reason = connection_limit(stage5).1;
+            limit_reason =
+                format!("as .env.postgresql already says (the code would size it {limit})");
         }
         limit = kept;
     }
@@ -637,6 +690,16 @@ pub fn plan(
                 "is no longer {schema} with the provider `postgresql`: left as it is; bring the two in step by hand (or remove it to have it copied again)"
             ),
         }),
+    }
+    // The record of where the move starts: `pgshift check` reads it once the schema it came
+    // from is gone (crate::packs).
+    if copy.old_provider == "sqlite" {
+        out.whole_file(
+            root,
+            crate::packs::MOVE_RECORD,
+            crate::packs::move_record(&copy.old_provider, &schema),
+            false,
+        )?;
     }
     let lock = root
         .join(&schema)
@@ -1026,17 +1089,70 @@ mod tests {
         assert!(!valid_password("dollar$"));
     }
 
-    #[test]
-    fn the_connection_limit_follows_the_stage5_rules() {
-        let rules = crate::rules::load_pack(
+    fn stage5() -> Vec<Rule> {
+        crate::rules::load_pack(
             crate::rules::BUILTIN_STAGE5.0,
             crate::rules::BUILTIN_STAGE5.1,
         )
-        .unwrap();
-        let (limit, reason) = connection_limit(&rules);
+        .unwrap()
+    }
+
+    #[test]
+    fn the_connection_limit_comes_from_the_code() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/stage5/before");
+        let (limit, reason) = connection_limit(&fixture, &stage5());
         assert_eq!(limit, 10 + 8 + 5 + 20);
         assert!(
-            reason.contains("10 (queue-concurrency-processing) + 8 (queue-concurrency-sync) + 5 (queue-concurrency-watermark) + 20 (sync-parallel-limit) = 43"),
+            reason.contains("from the code after the Stage 5 rules"),
+            "{reason}"
+        );
+        for part in [
+            "10 (queue-concurrency-processing, src/services/media/queue/MediaProcessingQueue.ts:37",
+            "+ 8 (queue-concurrency-sync, ",
+            "+ 5 (queue-concurrency-watermark, ",
+            "+ 20 (sync-parallel-limit, src/services/media/sync/MediaSyncService.ts:",
+            "= 43",
+        ] {
+            assert!(reason.contains(part), "{part} not in {reason}");
+        }
+        assert!(!reason.contains("not counted"), "{reason}");
+    }
+
+    #[test]
+    fn without_the_queue_files_the_connection_limit_is_a_default_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(
+            dir.path().join("src/app.ts"),
+            "export const concurrency = 3;\n",
+        )
+        .unwrap();
+        let (limit, reason) = connection_limit(dir.path(), &stage5());
+        assert_eq!(limit, DEFAULT_CONNECTION_LIMIT);
+        assert!(reason.starts_with("a default"), "{reason}");
+        assert!(reason.contains("not from the code"), "{reason}");
+        assert!(
+            reason.contains("`concurrency` in MediaProcessingQueue.ts"),
+            "{reason}"
+        );
+        assert!(reason.contains("set --connection-limit"), "{reason}");
+
+        // One of the files: its number counts, the others are said to be missing.
+        std::fs::write(
+            dir.path().join("src/MediaSyncService.ts"),
+            "export class S {\n  private parallelLimit = 5;\n}\n",
+        )
+        .unwrap();
+        let (limit, reason) = connection_limit(dir.path(), &stage5());
+        assert_eq!(limit, 20, "{reason}");
+        assert!(
+            reason.contains("20 (sync-parallel-limit, src/MediaSyncService.ts:2) = 20"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains(
+                "not in this project, so not counted: `concurrency` in MediaProcessingQueue.ts"
+            ),
             "{reason}"
         );
     }

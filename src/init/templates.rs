@@ -179,9 +179,14 @@ DATABASE_URL="postgresql://{user}:<the same password>@localhost:{port}/{db}?sche
 
 ## Before the first run on PostgreSQL
 
-- `pgshift check` lists the SQLite-isms left in the code and the schema: raw SQL that only
-  SQLite accepts, string filters that ignored case on SQLite, autoincrement ids whose sequences
-  must be moved past copied rows, `Json` and `Decimal` fields.
+- `pgshift init-postgres` and `pgshift apply --report` list the SQLite-isms left in the code
+  and the schema: raw SQL that only SQLite accepts, string filters that ignored case on SQLite,
+  autoincrement ids whose sequences must be moved past copied rows, `Json` and `Decimal` fields.
+  `pgshift check` reports them all while `{schema}` says sqlite; once the schema says
+  postgresql it keeps reporting only the SQL that PostgreSQL rejects.
+- `postgresql/pgshift-move.toml` (written when the schema says sqlite) records where the move
+  starts: commit it, so that `pgshift check` keeps guarding against SQLite's SQL after the
+  SQLite schema is gone.
 - Data is not copied from SQLite: seed the new database, or copy the rows and then reset the
   sequences as `pgshift check` shows.
 - Text sorts by the database's collation on PostgreSQL, not byte by byte as on SQLite:

@@ -18,11 +18,63 @@ use crate::source::Lang;
 pub const BUILTIN_STAGE5: (&str, &str) =
     ("rules/stage5.toml", include_str!("../../rules/stage5.toml"));
 
-/// The built-in check-only pack of SQLite-isms, compiled into the binary; `check` runs it.
-pub const BUILTIN_SQLITE_ISMS: (&str, &str) = (
-    "rules/sqlite-isms.toml",
-    include_str!("../../rules/sqlite-isms.toml"),
+/// The built-in check-only pack of SQLite's SQL, which PostgreSQL rejects whatever the project
+/// was written for (placeholders, date functions, PRAGMA, …). [`crate::packs`] decides when it
+/// runs.
+pub const BUILTIN_SQLITE_SQL: (&str, &str) = (
+    "rules/sqlite-sql.toml",
+    include_str!("../../rules/sqlite-sql.toml"),
 );
+
+/// The built-in check-only pack of what changes meaning on the move from SQLite (filters that
+/// ignored case, Json path strings, unquoted mixed-case names). [`crate::packs`] decides when
+/// it runs.
+pub const BUILTIN_SQLITE_MIGRATION: (&str, &str) = (
+    "rules/sqlite-migration.toml",
+    include_str!("../../rules/sqlite-migration.toml"),
+);
+
+/// A built-in pack: the name `--pack` takes, its file and text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuiltinPack {
+    pub name: &'static str,
+    pub file: &'static str,
+    pub text: &'static str,
+}
+
+/// Every built-in pack, in the order their rules run.
+pub const BUILTIN_PACKS: &[BuiltinPack] = &[
+    BuiltinPack {
+        name: "stage5",
+        file: BUILTIN_STAGE5.0,
+        text: BUILTIN_STAGE5.1,
+    },
+    BuiltinPack {
+        name: "sqlite-sql",
+        file: BUILTIN_SQLITE_SQL.0,
+        text: BUILTIN_SQLITE_SQL.1,
+    },
+    BuiltinPack {
+        name: "sqlite-migration",
+        file: BUILTIN_SQLITE_MIGRATION.0,
+        text: BUILTIN_SQLITE_MIGRATION.1,
+    },
+];
+
+/// The built-in pack called `name`.
+pub fn builtin_pack(name: &str) -> Option<&'static BuiltinPack> {
+    BUILTIN_PACKS.iter().find(|p| p.name == name)
+}
+
+impl BuiltinPack {
+    pub fn load(&self) -> Result<Vec<Rule>, RuleFileError> {
+        load_pack(self.file, self.text)
+    }
+}
+
+/// Which files of the project a rule may look at beyond its globs, by relative path: how
+/// [`crate::packs`] keeps a pack to the parts of a project it is for.
+pub type Scope = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// A rule ready to run.
 pub struct Rule {
@@ -35,10 +87,16 @@ pub struct Rule {
     pub origin: String,
     files_set: Option<GlobSet>,
     exclude_set: Option<GlobSet>,
+    scope: Option<Scope>,
     pub imp: Box<dyn RuleKind>,
 }
 
 impl Rule {
+    /// Keeps the rule to the files `scope` accepts, as well as its globs.
+    pub fn restrict(&mut self, scope: Scope) {
+        self.scope = Some(scope);
+    }
+
     /// Whether the rule looks at the file at `path` (relative, `/`-separated): its `files` and
     /// `exclude` globs, and whether its kind reads files of that language.
     pub fn applies_to(&self, path: &str) -> bool {
@@ -48,6 +106,7 @@ impl Rule {
                 .exclude_set
                 .as_ref()
                 .is_some_and(|set| set.is_match(path))
+            && self.scope.as_ref().is_none_or(|scope| scope(path))
     }
 }
 
@@ -64,6 +123,7 @@ impl Rule {
             origin: "test".into(),
             files_set: None,
             exclude_set: None,
+            scope: None,
             imp,
         }
     }
@@ -263,6 +323,7 @@ fn compile_rule(file: &str, src: &str, table: Spanned<DeValue<'_>>) -> Result<Ru
         origin: file.to_string(),
         files_set,
         exclude_set,
+        scope: None,
         imp,
     })
 }
