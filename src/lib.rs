@@ -9,6 +9,7 @@ pub mod init;
 pub mod kinds;
 pub mod packs;
 pub mod patch;
+pub mod prisma_project;
 pub mod prisma_schema;
 pub mod report_md;
 pub mod rules;
