@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::engine::{self, ProjectReport};
+use crate::prisma_project;
 use crate::prisma_schema::{self, SchemaFinding};
 use crate::report_md::Item;
 use crate::rules::{self, BuiltinPack, Rule, RuleFileError};
@@ -92,17 +93,34 @@ impl Origin {
     }
 }
 
-/// The schema Prisma reads in `dir`, relative to it, and its datasource provider.
-fn located_schema(dir: &Path) -> Option<(String, Option<String>)> {
-    let rel = prisma_schema::find_schema(dir)?;
-    let text = std::fs::read_to_string(dir.join(&rel)).ok()?;
-    let provider = prisma_schema::datasource_provider(&text).map(|(p, _)| p);
-    Some((rel, provider))
+/// What Prisma reads in `dir`: the schema (file or folder, relative to `dir`), its datasource
+/// provider, and the folder of the file that holds the datasource (where Prisma keeps
+/// `migrations/`). `None`: no schema; `Err`: a schema is named but cannot be read.
+fn located_schema(dir: &Path) -> Result<Option<(String, Option<String>, PathBuf)>, String> {
+    let Some(project) = prisma_project::locate(dir, None).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let main = project
+        .main_file()
+        .path
+        .parent()
+        .map_or_else(PathBuf::new, Path::to_path_buf);
+    Ok(Some((
+        prisma_project::slash(&project.schema),
+        project.provider(),
+        main,
+    )))
 }
 
-fn provider_of(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    prisma_schema::datasource_provider(&text).map(|(p, _)| p)
+/// The SQLite schema `init-postgres` keeps beside its PostgreSQL copy, when `schema` is such a
+/// copy (`X.postgresql.prisma` of `X.prisma`, the folder `X.postgresql` of the folder `X`).
+fn kept_sqlite_schema(dir: &Path, schema: &str) -> Option<String> {
+    let kept = match schema.strip_suffix(".postgresql.prisma") {
+        Some(stem) => format!("{stem}.prisma"),
+        None => schema.strip_suffix(".postgresql")?.to_string(),
+    };
+    let project = prisma_project::locate(dir, Some(&dir.join(&kept))).ok()??;
+    project.is_sqlite().then_some(kept)
 }
 
 /// What the record of the move says: the provider moved from and the schema it was in.
@@ -133,12 +151,14 @@ pub fn move_record(provider: &str, schema: &str) -> String {
 pub fn origin(dir: &Path, rel: &str) -> Option<Origin> {
     let located = located_schema(dir);
     let record = read_move_record(dir);
-    if located.is_none() && record.is_none() {
+    if matches!(located, Ok(None)) && record.is_none() {
         return None;
     }
-    let (schema, provider) = match &located {
-        Some((schema, provider)) => (Some(schema.clone()), provider.clone()),
-        None => (None, None),
+    let (schema, provider, main_dir) = match &located {
+        Ok(Some((schema, provider, main))) => {
+            (Some(schema.clone()), provider.clone(), Some(main.clone()))
+        }
+        _ => (None, None, None),
     };
     let decided = |phase, reason: String| {
         Some(Origin {
@@ -159,10 +179,13 @@ pub fn origin(dir: &Path, rel: &str) -> Option<Origin> {
     if let (Some(schema), Some("sqlite")) = (&schema, provider.as_deref()) {
         return decided(Phase::OnSqlite, format!("{} says sqlite", shown(schema)));
     }
-    let now = match (&schema, &provider) {
-        (Some(schema), Some(provider)) => format!("{} says {provider}", shown(schema)),
-        (Some(schema), None) => format!("{} names no provider", shown(schema)),
-        (None, _) => "no Prisma schema".to_string(),
+    let now = match (&located, &provider) {
+        (Ok(Some((schema, _, _))), Some(provider)) => {
+            format!("{} says {provider}", shown(schema))
+        }
+        (Ok(Some((schema, _, _))), None) => format!("{} names no provider", shown(schema)),
+        (Ok(None), _) => "no Prisma schema".to_string(),
+        (Err(error), _) => format!("the Prisma schema cannot be read ({error})"),
     };
     if let Some((from, from_schema)) = &record
         && from == "sqlite"
@@ -180,21 +203,19 @@ pub fn origin(dir: &Path, rel: &str) -> Option<Origin> {
         );
     }
     if let Some(schema) = &schema {
-        // The SQLite schema init-postgres keeps beside its PostgreSQL copy.
-        if let Some(stem) = schema.strip_suffix(".postgresql.prisma") {
-            let kept = format!("{stem}.prisma");
-            if provider_of(&dir.join(&kept)).as_deref() == Some("sqlite") {
-                return decided(
-                    Phase::MovedFromSqlite,
-                    format!(
-                        "{now}; it is the PostgreSQL copy of {}, which says sqlite",
-                        shown(&kept)
-                    ),
-                );
-            }
+        if let Some(kept) = kept_sqlite_schema(dir, schema) {
+            return decided(
+                Phase::MovedFromSqlite,
+                format!(
+                    "{now}; it is the PostgreSQL copy of {}, which says sqlite",
+                    shown(&kept)
+                ),
+            );
         }
         // Prisma's own record of the provider its migrations were made for.
-        let lock = Path::new(schema).with_file_name("migrations/migration_lock.toml");
+        let lock = main_dir
+            .unwrap_or_default()
+            .join("migrations/migration_lock.toml");
         if let Ok(text) = std::fs::read_to_string(dir.join(&lock))
             && migration_lock_says_sqlite(&text)
         {
@@ -202,7 +223,7 @@ pub fn origin(dir: &Path, rel: &str) -> Option<Origin> {
                 Phase::MovedFromSqlite,
                 format!(
                     "{now}; {} says sqlite",
-                    shown(&lock.to_string_lossy().replace('\\', "/"))
+                    shown(&prisma_project::slash(&lock))
                 ),
             );
         }

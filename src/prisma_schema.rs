@@ -7,7 +7,7 @@
 //! attributes, with `//` comments stripped. It does not validate the schema; Prisma does that.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -28,7 +28,8 @@ pub struct SchemaFinding {
 }
 
 /// Where Prisma looks for the schema: `prisma.schema` in package.json, else
-/// `prisma/schema.prisma`, else `schema.prisma`. Returns the path relative to `root`.
+/// `prisma/schema.prisma`, else `schema.prisma`. Returns the path relative to `root`. Only a
+/// schema that is one file; [`crate::prisma_project::locate`] finds every layout Prisma reads.
 pub fn find_schema(root: &Path) -> Option<String> {
     let configured = std::fs::read_to_string(root.join("package.json"))
         .ok()
@@ -47,17 +48,24 @@ pub fn find_schema(root: &Path) -> Option<String> {
     None
 }
 
-/// Checks the project's schema (see [`find_schema`]). Nothing is reported when there is no
-/// schema, or when its datasource is not SQLite (the move is done, or was never about SQLite).
-/// An unreadable schema is an error.
+/// Checks the project's schema, wherever Prisma finds it (one file or a folder of them, see
+/// [`crate::prisma_project::locate`]). Nothing is reported when there is no schema, or when its
+/// datasource is not SQLite (the move is done, or was never about SQLite). A schema that cannot
+/// be read is an error.
 pub fn check_project(root: &Path) -> Result<Vec<SchemaFinding>, String> {
-    let Some(rel) = find_schema(root) else {
+    let Some(project) = crate::prisma_project::locate(root, None).map_err(|e| e.to_string())?
+    else {
         return Ok(Vec::new());
     };
-    let path: PathBuf = root.join(&rel);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(check_schema(&rel, &text))
+    if !project.is_sqlite() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for file in &project.files {
+        let path = crate::prisma_project::slash(&file.path);
+        out.extend(check_sqlite_schema(&path, &file.text));
+    }
+    Ok(out)
 }
 
 /// One line of a schema, with comments stripped.
@@ -301,9 +309,14 @@ fn silenced(lines: &[Line], line: usize, rule: &str) -> bool {
 /// its data to PostgreSQL and what reads differently there.
 pub fn check_schema(path: &str, text: &str) -> Vec<SchemaFinding> {
     match datasource_provider(text) {
-        Some((provider, _)) if provider == "sqlite" => {}
-        _ => return Vec::new(),
+        Some((provider, _)) if provider == "sqlite" => check_sqlite_schema(path, text),
+        _ => Vec::new(),
     }
+}
+
+/// Findings for one file of a schema whose datasource (in this file or another of the folder)
+/// says sqlite.
+pub fn check_sqlite_schema(path: &str, text: &str) -> Vec<SchemaFinding> {
     let lines = lines(text);
     let mut out = Vec::new();
     for block in blocks(&lines) {

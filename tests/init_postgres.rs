@@ -759,3 +759,149 @@ fn init_then_verify_then_apply_report_on_the_real_server() {
     std::fs::remove_file(&verify_json).unwrap();
     std::fs::remove_file(&report).unwrap();
 }
+
+fn write_file(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const SETUP_PRISMA: &str = "generator client {\n  provider = \"prisma-client-js\"\n  previewFeatures = [\"driverAdapters\"]\n}\n\ndatasource db {\n  provider = \"sqlite\"\n  url      = env(\"DATABASE_URL\")\n}\n";
+const MODELS_PRISMA: &str =
+    "model Track {\n  id    Int    @id @default(autoincrement())\n  title String\n}\n";
+
+/// A Prisma 6.19 server with the libsql adapter: prisma.config.ts names the folder `prisma`,
+/// whose `setup.prisma` holds the datasource and `models.prisma` the models.
+fn folder_schema_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "package.json",
+        r#"{ "name": "tracks", "scripts": { "dev": "tsx src/server.ts" } }"#,
+    );
+    write_file(
+        dir.path(),
+        "prisma.config.ts",
+        "import path from 'node:path';\nimport { defineConfig } from 'prisma/config';\n\nexport default defineConfig({\n  schema: path.join('prisma'),\n});\n",
+    );
+    write_file(dir.path(), "prisma/setup.prisma", SETUP_PRISMA);
+    write_file(dir.path(), "prisma/models.prisma", MODELS_PRISMA);
+    write_file(
+        dir.path(),
+        "src/server.ts",
+        "import { PrismaClient } from '@prisma/client';\nimport { PrismaLibSQL } from '@prisma/adapter-libsql';\nexport const prisma = new PrismaClient({ adapter: new PrismaLibSQL({ url: process.env.DATABASE_URL! }) });\nexport const search = (q: string) => prisma.track.findMany({ where: { title: { contains: q } } });\n",
+    );
+    dir
+}
+
+#[test]
+fn a_schema_folder_named_by_prisma_config_with_the_datasource_in_setup_prisma() {
+    let dir = folder_schema_project();
+    let output = init(dir.path(), &fixed(&[]));
+    let err = stderr(&output);
+    assert_eq!(code(&output), 1, "SQLite-isms to review:\n{err}");
+    assert!(!err.contains("no Prisma schema"), "{err}");
+    assert!(
+        err.contains("Prisma schema: prisma (2 files), named by `schema` in prisma.config.ts"),
+        "{err}"
+    );
+    // The copy is the whole folder beside it; only setup.prisma's provider differs.
+    let patch = stdout(&output);
+    for created in [
+        "+++ b/prisma.postgresql/setup.prisma",
+        "+++ b/prisma.postgresql/models.prisma",
+        "+++ b/postgresql/pgshift-move.toml",
+    ] {
+        assert!(patch.contains(created), "{created}:\n{patch}");
+    }
+    // The schema check reads every file of the folder; the filter is in the code.
+    assert!(
+        err.contains("prisma/models.prisma:2:3: [schema-autoincrement]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("src/server.ts:4:80: [sqlite-case-insensitive-filter]"),
+        "{err}"
+    );
+    git_apply(dir.path(), patch.as_bytes());
+    assert_eq!(
+        read(dir.path(), "prisma.postgresql/setup.prisma"),
+        SETUP_PRISMA.replace("\"sqlite\"", "\"postgresql\"")
+    );
+    assert_eq!(
+        read(dir.path(), "prisma.postgresql/models.prisma"),
+        MODELS_PRISMA
+    );
+    let package = read(dir.path(), "package.json");
+    assert!(
+        package.contains("prisma db push --schema prisma.postgresql"),
+        "{package}"
+    );
+    assert!(
+        read(dir.path(), "postgresql/pgshift-move.toml").contains("schema = \"prisma\""),
+        "the record names the SQLite schema folder"
+    );
+    // A second run has nothing left to do; the check sees the schema through the config too.
+    let again = init(dir.path(), &fixed(&[]));
+    assert_eq!(stdout(&again), "", "{}", stderr(&again));
+    let check = pgshift(&["check", "--format", "json", "."], dir.path());
+    let found = stdout(&check);
+    assert!(found.contains("\"schema-autoincrement\""), "{found}");
+    assert!(
+        found.contains("\"path\": \"prisma/models.prisma\""),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_schema_named_by_package_json() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "package.json",
+        r#"{ "name": "app", "prisma": { "schema": "db/app.prisma" } }"#,
+    );
+    write_file(
+        dir.path(),
+        "db/app.prisma",
+        &format!("{}\n{MODELS_PRISMA}", SETUP_PRISMA),
+    );
+    let output = init(dir.path(), &fixed(&[]));
+    let err = stderr(&output);
+    assert!(
+        err.contains("Prisma schema: db/app.prisma, named by `prisma.schema` in package.json"),
+        "{err}"
+    );
+    let patch = stdout(&output);
+    assert!(patch.contains("+++ b/db/app.postgresql.prisma"), "{patch}");
+    assert!(
+        patch.contains("prisma db push --schema db/app.postgresql.prisma"),
+        "{patch}"
+    );
+    assert!(
+        err.contains("db/app.prisma:12:3: [schema-autoincrement]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn without_the_plans_queue_files_the_connection_limit_is_a_default_and_says_so() {
+    let dir = folder_schema_project();
+    let output = init(dir.path(), &fixed(&["--write"]));
+    let err = stderr(&output);
+    assert!(
+        err.contains("connection_limit 10: a default (node-postgres's pool size), not from the code: none of the numbers the Stage 5 rules size the pool by is in this project (`concurrency` in MediaProcessingQueue.ts; "),
+        "{err}"
+    );
+    assert!(!err.contains("= 43"), "{err}");
+    let env = read(dir.path(), ".env.postgresql");
+    assert!(env.contains("connection_limit=10\""), "{env}");
+    assert!(
+        env.contains(
+            "# connection_limit=10: a default (node-postgres's pool size), not from the code"
+        ),
+        "{env}"
+    );
+    let readme = read(dir.path(), "postgresql/README.md");
+    assert!(readme.contains("not from the code"), "{readme}");
+}

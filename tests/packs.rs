@@ -364,3 +364,33 @@ fn init_postgres_and_the_report_say_why_nothing_was_looked_for() {
     );
     assert!(!report.contains(&format!("`{SQL_RULE}`")), "{report}");
 }
+
+#[test]
+fn after_the_move_by_the_sqlite_schema_folder_kept_beside_the_copy() {
+    let dir = project(None);
+    write(
+        dir.path(),
+        "prisma/setup.prisma",
+        "datasource db {\n  provider = \"sqlite\"\n  url      = env(\"DATABASE_URL\")\n}\n",
+    );
+    write(
+        dir.path(),
+        "prisma.postgresql/setup.prisma",
+        "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n",
+    );
+    // prisma.config.ts names the PostgreSQL copy: the move is done.
+    write(
+        dir.path(),
+        "prisma.config.ts",
+        "import { defineConfig } from 'prisma/config';\nexport default defineConfig({ schema: 'prisma.postgresql' });\n",
+    );
+    assert_after_the_move(dir.path(), "kept schema folder");
+    // Naming the SQLite folder instead: on SQLite, both packs.
+    write(
+        dir.path(),
+        "prisma.config.ts",
+        "import { defineConfig } from 'prisma/config';\nexport default defineConfig({ schema: 'prisma' });\n",
+    );
+    let found = rules_found(dir.path(), &[]);
+    assert!(has(&found, MIGRATION_RULE), "{found:?}");
+}

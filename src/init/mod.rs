@@ -13,6 +13,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::patch::{DiffStyle, file_diff};
+use crate::prisma_project;
 use crate::prisma_schema;
 use crate::rules::Rule;
 
@@ -393,6 +394,12 @@ pub fn postgres_schema_path(schema: &str) -> String {
     }
 }
 
+/// The PostgreSQL copy of a schema folder, beside it: `prisma/schema` →
+/// `prisma/schema.postgresql` (the same depth, so relative `output` paths still hold).
+pub fn postgres_folder_path(folder: &str) -> String {
+    format!("{}.postgresql", folder.trim_end_matches('/'))
+}
+
 /// The package.json scripts, in order.
 pub fn scripts(s: &Settings, has_dev: bool) -> Vec<(String, String)> {
     let compose = format!("docker compose -f {COMPOSE}");
@@ -471,10 +478,20 @@ pub fn plan(
     if package.members().is_none() {
         return Err("package.json is not a JSON object".into());
     }
-    let schema = prisma_schema::find_schema(root).ok_or_else(|| {
-        "no Prisma schema (package.json prisma.schema, prisma/schema.prisma, schema.prisma): init-postgres sets up a Prisma project".to_string()
-    })?;
-    let pg_schema = postgres_schema_path(&schema);
+    let project = prisma_project::locate(root, None)
+        .map_err(|e| format!("the Prisma schema: {e}"))?
+        .ok_or_else(|| {
+            "no Prisma schema (prisma.config.ts `schema`, package.json prisma.schema, prisma/schema.prisma, schema.prisma): init-postgres sets up a Prisma project".to_string()
+        })?;
+    let schema = prisma_project::slash(&project.schema);
+    let pg_schema = if project.schema_is_folder {
+        postgres_folder_path(&schema)
+    } else {
+        postgres_schema_path(&schema)
+    };
+    if project.found_by != prisma_project::FoundBy::DefaultPath || project.schema_is_folder {
+        notes.push(format!("Prisma schema: {}", project.describe()));
+    }
 
     let earlier = read_earlier_env(root);
     let earlier_url = earlier.as_ref().and_then(|e| e.url.clone());
@@ -665,45 +682,86 @@ pub fn plan(
         None => out.up_to_date.push(GITIGNORE.to_string()),
     }
 
-    // Stage 3: the PostgreSQL copy of the schema.
-    let schema_text = read(root, &schema)?.unwrap_or_default();
-    let copy =
-        prisma_schema::postgresql_copy(&schema_text).map_err(|e| format!("{schema}: {e}"))?;
-    if copy.old_provider != "sqlite" {
+    // Stage 3: the PostgreSQL copy of the schema: every file of it, the datasource's provider
+    // swapped in the file that holds it.
+    let datasource = project.datasource().ok_or_else(|| {
+        format!(
+            "{schema}: no `datasource` block with a `provider = \"…\"` line in the Prisma schema"
+        )
+    })?;
+    let old_provider = datasource.provider.clone();
+    if old_provider != "sqlite" {
         notes.push(format!(
-            "{schema} names the provider `{}`, not sqlite: the copy still gets `postgresql`",
-            copy.old_provider
+            "{schema} names the provider `{old_provider}`, not sqlite: the copy still gets `postgresql`"
         ));
     }
-    notes.extend(copy.notes.iter().map(|n| format!("{schema}: {n}")));
-    match read(root, &pg_schema)? {
-        None => out.changes.push(FileChange {
-            path: pg_schema.clone(),
-            before: None,
-            after: copy.text,
-            private: false,
-        }),
-        Some(current) if current == copy.text => out.up_to_date.push(pg_schema.clone()),
-        Some(_) => out.conflicts.push(Conflict {
-            path: pg_schema.clone(),
-            message: format!(
-                "is no longer {schema} with the provider `postgresql`: left as it is; bring the two in step by hand (or remove it to have it copied again)"
-            ),
-        }),
+    for (index, file) in project.files.iter().enumerate() {
+        let from = prisma_project::slash(&file.path);
+        let target = if project.schema_is_folder {
+            let below = from
+                .strip_prefix(schema.trim_end_matches('/'))
+                .unwrap_or(&from)
+                .trim_start_matches('/');
+            format!("{pg_schema}/{below}")
+        } else {
+            pg_schema.clone()
+        };
+        let text = if index == datasource.file {
+            let copy =
+                prisma_schema::postgresql_copy(&file.text).map_err(|e| format!("{from}: {e}"))?;
+            notes.extend(copy.notes.iter().map(|n| format!("{from}: {n}")));
+            copy.text
+        } else {
+            file.text.clone()
+        };
+        match read(root, &target)? {
+            None => out.changes.push(FileChange {
+                path: target.clone(),
+                before: None,
+                after: text,
+                private: false,
+            }),
+            Some(current) if current == text => out.up_to_date.push(target.clone()),
+            Some(_) => out.conflicts.push(Conflict {
+                path: target.clone(),
+                message: if index == datasource.file {
+                    format!(
+                        "is no longer {from} with the provider `postgresql`: left as it is; bring the two in step by hand (or remove it to have it copied again)"
+                    )
+                } else {
+                    format!(
+                        "is no longer the same as {from}: left as it is; bring the two in step by hand (or remove it to have it copied again)"
+                    )
+                },
+            }),
+        }
+    }
+    if let Some(config) = &project.config
+        && let Some(prisma_project::UrlSetting::Literal(url)) = &config.facts.datasource_url
+    {
+        notes.push(format!(
+            "{}: the datasource url is the literal \"{url}\", not env(\"DATABASE_URL\"): the pg:* scripts set DATABASE_URL from .env.postgresql, which a literal ignores; read it from the environment there",
+            prisma_project::slash(&config.path)
+        ));
     }
     // The record of where the move starts: `pgshift check` reads it once the schema it came
     // from is gone (crate::packs).
-    if copy.old_provider == "sqlite" {
+    if old_provider == "sqlite" {
         out.whole_file(
             root,
             crate::packs::MOVE_RECORD,
-            crate::packs::move_record(&copy.old_provider, &schema),
+            crate::packs::move_record(&old_provider, &schema),
             false,
         )?;
     }
-    let lock = root
-        .join(&schema)
-        .with_file_name("migrations/migration_lock.toml");
+    // Prisma keeps `migrations/` beside the schema file that holds the datasource.
+    let schema_dir = root.join(
+        project.files[datasource.file]
+            .path
+            .parent()
+            .unwrap_or(Path::new("")),
+    );
+    let lock = schema_dir.join("migrations/migration_lock.toml");
     if let Ok(text) = std::fs::read_to_string(&lock)
         && text.contains("\"sqlite\"")
     {
@@ -748,7 +806,13 @@ pub fn plan(
             package_manager.install_dev("dotenv-cli")
         ));
     }
-    let seed = root.join(&schema).with_file_name("seed.ts");
+    let seed = [
+        schema_dir.join("seed.ts"),
+        root.join(&schema).with_file_name("seed.ts"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+    .unwrap_or_else(|| schema_dir.join("seed.ts"));
     if seed.is_file()
         && package
             .get("prisma")
