@@ -38,7 +38,7 @@ pub struct CheckArgs {
     /// Fail only on findings that are not in this baseline file; name its stale entries.
     #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
     pub baseline: Option<PathBuf>,
-    /// Record today's findings in FILE (JSON, meant to be committed) and exit 0.
+    /// Record the current findings in FILE (JSON, meant to be committed) and exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 }
