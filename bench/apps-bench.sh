@@ -90,8 +90,9 @@ done
 cd "$cache"
 # ripgrep walks as pgshift does: ignore files without a git repository, hidden files, the same
 # skipped folders and file kinds.
+# (A file kind as a type, not a -g glob: ripgrep's globs override ignore files.)
 rg_walk=(--no-require-git --hidden --no-config
-  -g '*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}'
+  --type-add 'src:*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}' -t src
   -g '!node_modules/' -g '!.git/' -g '!.next/' -g '!dist/' -g '!build/' -g '!coverage/' -g '!.turbo/')
 rg_files=$(rg "${rg_walk[@]}" --files apps | wc -l)
 walk_line=$("$swc_parse" apps)

@@ -107,7 +107,7 @@ pub fn parse(text: &str, lang: Lang) -> Result<Parsed, ParseError> {
             *helper = ParseHelper::start();
         }
         let running = helper.as_ref()?;
-        if running.jobs.send(job).is_err() {
+        if running.jobs.send(Job::Parse(job.0, job.1)).is_err() {
             *helper = None;
             return None;
         }
@@ -142,28 +142,69 @@ pub const PARSE_DEADLINE: Duration = Duration::from_secs(10);
 /// Stack of a parse helper: deeply nested code recurses deeply.
 const PARSE_STACK: usize = 16 * 1024 * 1024;
 
+/// What a parse helper is asked to do.
+enum Job {
+    Parse(Arc<str>, Lang),
+    /// Free a tree it made: the allocator frees fastest on the thread that allocated, and the
+    /// caller goes on meanwhile.
+    Drop(Program),
+}
+
 /// A long-lived thread that parses for one calling thread.
 struct ParseHelper {
-    jobs: mpsc::Sender<(Arc<str>, Lang)>,
+    jobs: mpsc::Sender<Job>,
     results: mpsc::Receiver<Result<Parsed, ParseError>>,
 }
 
 impl ParseHelper {
     fn start() -> Option<ParseHelper> {
-        let (jobs, job_receiver) = mpsc::channel::<(Arc<str>, Lang)>();
+        let (jobs, job_receiver) = mpsc::channel::<Job>();
         let (result_sender, results) = mpsc::channel();
         std::thread::Builder::new()
             .name("pgshift-parse".into())
             .stack_size(PARSE_STACK)
             .spawn(move || {
-                for (text, lang) in job_receiver {
-                    if result_sender.send(parse_here(&text, lang)).is_err() {
-                        break;
+                for job in job_receiver {
+                    match job {
+                        Job::Parse(text, lang) => {
+                            if result_sender.send(parse_here(&text, lang)).is_err() {
+                                break;
+                            }
+                        }
+                        Job::Drop(program) => drop(program),
                     }
                 }
             })
             .ok()?;
         Some(ParseHelper { jobs, results })
+    }
+}
+
+impl Drop for Parsed {
+    // The tree goes back to the helper that made it, when this thread has one.
+    fn drop(&mut self) {
+        let program = std::mem::replace(
+            &mut self.program,
+            Program::Script(swc_ecma_ast::Script {
+                span: swc_common::DUMMY_SP,
+                body: Vec::new(),
+                shebang: None,
+            }),
+        );
+        let left = PARSE_HELPER
+            .try_with(|cell| match cell.try_borrow() {
+                Ok(helper) => match helper.as_ref() {
+                    Some(helper) => match helper.jobs.send(Job::Drop(program)) {
+                        Ok(()) => None,
+                        Err(mpsc::SendError(Job::Drop(program))) => Some(program),
+                        Err(_) => None,
+                    },
+                    None => Some(program),
+                },
+                Err(_) => Some(program),
+            })
+            .unwrap_or(None);
+        drop(left);
     }
 }
 

@@ -389,11 +389,13 @@ fn first_pass(
             return outcome;
         }
     };
-    let hits = if options.prefilter {
-        prefilter.hits(text.as_bytes())
-    } else {
-        prefilter.everything()
-    };
+    // The project scan reads only the files that hold its triggers, in both modes: it
+    // collects facts about names, and a file without the name has none. Without the
+    // prefilter every rule still runs on every file.
+    let mut hits = prefilter.hits(text.as_bytes());
+    if !options.prefilter {
+        hits.rules = prefilter.everything().rules;
+    }
     if decide {
         outcome.candidate = !options.prefilter
             || screened(rules, &hits.rules, &path.rel, lang, &text)
@@ -431,9 +433,10 @@ fn screened<'r>(
     lang: Lang,
     text: &str,
 ) -> impl Iterator<Item = &'r Rule> {
-    hits.iter()
-        .map(|&i| &rules[i])
-        .filter(move |rule| rule.applies_to(path) && rule.imp.may_fire(lang, text))
+    // The scope may look at the project's files: it is asked last, of the few rules left.
+    hits.iter().map(|&i| &rules[i]).filter(move |rule| {
+        rule.matches_path(path) && rule.imp.may_fire(lang, text) && rule.in_scope(path)
+    })
 }
 
 /// Which rules a file's bytes could trigger, for the per-file pass and for the project scan.

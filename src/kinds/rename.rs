@@ -228,8 +228,8 @@ impl Rename {
             return ModuleFacts::default();
         };
         let parsed = Lang::from_path(file).and_then(|lang| crate::source::parse(&text, lang).ok());
-        match parsed.map(|p| p.program) {
-            Some(Program::Module(module)) => self.facts(&module, name),
+        match parsed.as_ref().map(|p| &p.program) {
+            Some(Program::Module(module)) => self.facts(module, name),
             Some(Program::Script(_)) => ModuleFacts::default(),
             None => stars_only(&text),
         }

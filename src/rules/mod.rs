@@ -100,13 +100,22 @@ impl Rule {
     /// Whether the rule looks at the file at `path` (relative, `/`-separated): its `files` and
     /// `exclude` globs, and whether its kind reads files of that language.
     pub fn applies_to(&self, path: &str) -> bool {
+        self.matches_path(path) && self.in_scope(path)
+    }
+
+    /// The cheap part of [`Rule::applies_to`]: the globs and the language, from the path alone.
+    pub fn matches_path(&self, path: &str) -> bool {
         Lang::from_path(path).is_none_or(|lang| self.imp.reads(lang))
             && self.files_set.as_ref().is_none_or(|set| set.is_match(path))
             && !self
                 .exclude_set
                 .as_ref()
                 .is_some_and(|set| set.is_match(path))
-            && self.scope.as_ref().is_none_or(|scope| scope(path))
+    }
+
+    /// The part of [`Rule::applies_to`] that may look at the project (see [`Rule::restrict`]).
+    pub fn in_scope(&self, path: &str) -> bool {
+        self.scope.as_ref().is_none_or(|scope| scope(path))
     }
 }
 
