@@ -1,4 +1,4 @@
-//! Criterion benchmarks of the per-file path (issue 5):
+//! Criterion benchmarks of the per-file path:
 //!
 //! - `per_file/*`: one large file (the Stage 5 fixture's `MediaSyncService.ts`, its body
 //!   repeated in namespaces to about 300 KB, with every workaround in it), through swc's bare
