@@ -16,7 +16,9 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use pgshift::engine::{Problem, hidden_by_prefilter, rewrite};
 use pgshift::kinds::{FileContext, ProjectFacts};
-use pgshift::rules::{BUILTIN_SQLITE_MIGRATION, BUILTIN_SQLITE_SQL, BUILTIN_STAGE5, Rule, load_pack};
+use pgshift::rules::{
+    BUILTIN_SQLITE_MIGRATION, BUILTIN_SQLITE_SQL, BUILTIN_STAGE5, Rule, load_pack,
+};
 use pgshift::source::{Lang, LineIndex, parse};
 
 const PATHS: &[&str] = &[
