@@ -55,11 +55,8 @@ fn main() {
         }
         let ok = std::panic::catch_unwind(|| {
             let end = BytePos(1 + text.len() as u32);
-            let mut parser = Parser::new(
-                syntax(lang),
-                StringInput::new(&text, BytePos(1), end),
-                None,
-            );
+            let mut parser =
+                Parser::new(syntax(lang), StringInput::new(&text, BytePos(1), end), None);
             parser.parse_program().is_ok()
         })
         .unwrap_or(false);
@@ -67,9 +64,5 @@ fn main() {
             parsed.fetch_add(1, Ordering::Relaxed);
         }
     });
-    println!(
-        "{} files read, {} parsed",
-        paths.len(),
-        parsed.into_inner()
-    );
+    println!("{} files read, {} parsed", paths.len(), parsed.into_inner());
 }
