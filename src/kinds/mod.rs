@@ -9,6 +9,7 @@ use std::path::Path;
 use crate::source::{Lang, LineIndex, Parsed};
 
 pub mod ast;
+pub mod bindings;
 pub mod call_argument;
 pub mod call_option;
 pub mod delete_comments;
