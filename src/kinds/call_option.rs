@@ -13,19 +13,16 @@
 //! the per-file pass (`new PrismaClient({ transactionOptions: { timeout } })`) and says in the
 //! run summary which limit now applies and whether it is shorter than the one removed.
 
-use std::collections::{HashMap, HashSet};
-
 use serde::Deserialize;
 use swc_ecma_ast::{
-    CallExpr, Callee, Decl, ExportDecl, ExportNamedSpecifier, Expr, ExprOrSpread, Lit,
-    MemberProp, ModuleExportName, NewExpr, ObjectLit, OptCall, OptChainBase, Pat, Prop,
-    PropOrSpread, VarDecl, VarDeclKind,
+    CallExpr, Callee, Expr, ExprOrSpread, NewExpr, ObjectLit, OptCall, Prop, PropOrSpread,
 };
 use swc_ecma_visit::{Visit, VisitWith};
 use toml::Spanned;
 
 use super::ast::{
-    list_removals, member_name, number_literal, number_value, prop_name_is, range_of, unwrap,
+    FileConsts, list_removals, member_name, method_name, number_literal, number_value,
+    prop_name_is, range_of, unwrap,
 };
 use super::{FileContext, KindSpec, ParamError, ProjectFacts, RuleKind, ScanFacts, Sink};
 use crate::source::Lang;
@@ -164,7 +161,7 @@ impl RuleKind for CallOption {
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {
-        let mut consts = OptionConsts::default();
+        let mut consts = FileConsts::default();
         file.parsed.program.visit_with(&mut consts);
         let mut finder = Finder {
             params: &self.params,
@@ -302,35 +299,10 @@ impl RuleKind for CallOption {
 struct Finder<'a> {
     params: &'a Params,
     action: Action,
-    consts: &'a OptionConsts,
+    consts: &'a FileConsts,
     lines: &'a crate::source::LineIndex,
     text: &'a str,
     sink: &'a mut Sink,
-}
-
-/// The method name of a callee: `obj.name`, `obj?.name`, `obj['name']`.
-fn method_name(expr: &Expr) -> Option<String> {
-    if let Some((_, name)) = member_name(expr) {
-        return Some(name.to_string());
-    }
-    let prop = match expr {
-        Expr::Member(m) => &m.prop,
-        Expr::OptChain(chain) => match &*chain.base {
-            OptChainBase::Member(m) => &m.prop,
-            OptChainBase::Call(_) => return None,
-        },
-        _ => return None,
-    };
-    match prop {
-        MemberProp::Computed(computed) => match unwrap(&computed.expr) {
-            Expr::Lit(Lit::Str(s)) => s.value.as_str().map(str::to_string),
-            Expr::Tpl(t) if t.exprs.is_empty() => {
-                t.quasis.first().and_then(|q| q.cooked.as_ref()).and_then(|c| c.as_str()).map(str::to_string)
-            }
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 impl Finder<'_> {
@@ -481,7 +453,11 @@ impl Finder<'_> {
 
     fn number_const(&self, value: &Expr) -> Option<f64> {
         match unwrap(value) {
-            Expr::Ident(ident) => self.consts.numbers.get(ident.sym.as_ref()).copied().flatten(),
+            Expr::Ident(ident) => self
+                .consts
+                .numbers
+                .get(ident.sym.as_ref())
+                .and_then(|n| n.as_ref().map(|(value, _)| *value)),
             _ => None,
         }
     }
@@ -495,83 +471,6 @@ impl Finder<'_> {
             Prop::KeyValue(kv) => prop_name_is(&kv.key, &self.params.option).then_some(&*kv.value),
             _ => None,
         }
-    }
-}
-
-/// The file's `const NAME = { … }` option objects (a name declared twice maps to `None`), how
-/// often each name is used, and which are exported.
-#[derive(Default)]
-struct OptionConsts {
-    objects: HashMap<String, Option<Box<ObjectLit>>>,
-    /// `const NAME = 10000`.
-    numbers: HashMap<String, Option<f64>>,
-    uses: HashMap<String, usize>,
-    exported: HashSet<String>,
-}
-
-impl Visit for OptionConsts {
-    fn visit_var_decl(&mut self, decl: &VarDecl) {
-        for declarator in &decl.decls {
-            let Pat::Ident(binding) = &declarator.name else {
-                continue;
-            };
-            let name = binding.id.sym.to_string();
-            let object = match declarator.init.as_deref().map(unwrap) {
-                Some(Expr::Object(object)) if decl.kind == VarDeclKind::Const => {
-                    Some(Box::new(object.clone()))
-                }
-                _ => None,
-            };
-            let number = declarator
-                .init
-                .as_deref()
-                .filter(|_| decl.kind == VarDeclKind::Const)
-                .and_then(number_value);
-            match self.numbers.get_mut(&name) {
-                Some(entry) => *entry = None,
-                None => {
-                    self.numbers.insert(name.clone(), number);
-                }
-            }
-            match self.objects.get_mut(&name) {
-                Some(entry) => *entry = None,
-                None => {
-                    self.objects.insert(name, object);
-                }
-            }
-        }
-        decl.visit_children_with(self);
-    }
-
-    fn visit_export_decl(&mut self, export: &ExportDecl) {
-        if let Decl::Var(var) = &export.decl {
-            for declarator in &var.decls {
-                if let Pat::Ident(binding) = &declarator.name {
-                    self.exported.insert(binding.id.sym.to_string());
-                }
-            }
-        }
-        export.visit_children_with(self);
-    }
-
-    fn visit_export_named_specifier(&mut self, specifier: &ExportNamedSpecifier) {
-        if let ModuleExportName::Ident(ident) = &specifier.orig {
-            self.exported.insert(ident.sym.to_string());
-        }
-    }
-
-    fn visit_expr(&mut self, expr: &Expr) {
-        if let Expr::Ident(ident) = expr {
-            *self.uses.entry(ident.sym.to_string()).or_default() += 1;
-        }
-        expr.visit_children_with(self);
-    }
-
-    fn visit_prop(&mut self, prop: &Prop) {
-        if let Prop::Shorthand(ident) = prop {
-            *self.uses.entry(ident.sym.to_string()).or_default() += 1;
-        }
-        prop.visit_children_with(self);
     }
 }
 
