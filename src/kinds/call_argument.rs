@@ -58,8 +58,6 @@ impl RuleKind for CallArgument {
         let mut finder = Finder {
             params: &self.params,
             consts: &consts,
-            lines: file.lines,
-            text: file.text,
             sink,
         };
         file.parsed.program.visit_with(&mut finder);
@@ -78,8 +76,6 @@ impl RuleKind for CallArgument {
 struct Finder<'a> {
     params: &'a Params,
     consts: &'a FileConsts,
-    lines: &'a crate::source::LineIndex,
-    text: &'a str,
     sink: &'a mut Sink,
 }
 
@@ -123,11 +119,10 @@ impl Finder<'_> {
             self.sink
                 .replace(at.clone(), number_literal(sign * self.params.to));
         } else {
-            let (line, _) = self.lines.line_col(self.text, at.start);
             self.sink.review(
                 range_of(&*argument.expr),
                 format!(
-                    "the argument is `{name}` (line {line}), which other code shares: changing it to {} changes them all; give this call its own number, or change it by hand",
+                    "the argument is the constant `{name}`, which other code shares: changing it to {} changes them all; give this call its own number, or change it by hand",
                     number_literal(sign * self.params.to)
                 ),
             );

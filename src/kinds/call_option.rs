@@ -167,8 +167,6 @@ impl RuleKind for CallOption {
             params: &self.params,
             action: self.action,
             consts: &consts,
-            lines: file.lines,
-            text: file.text,
             sink,
         };
         file.parsed.program.visit_with(&mut finder);
@@ -300,8 +298,6 @@ struct Finder<'a> {
     params: &'a Params,
     action: Action,
     consts: &'a FileConsts,
-    lines: &'a crate::source::LineIndex,
-    text: &'a str,
     sink: &'a mut Sink,
 }
 
@@ -420,7 +416,6 @@ impl Finder<'_> {
             let uses = self.consts.uses.get(name).copied().unwrap_or(0);
             let exported = self.consts.exported.contains(name);
             if uses > 1 || exported {
-                let (line, _) = self.lines.line_col(self.text, range_of(object).start);
                 let why = if exported {
                     "is exported".to_string()
                 } else {
@@ -429,7 +424,7 @@ impl Finder<'_> {
                 self.sink.review(
                     range_of(value),
                     format!(
-                        "`{}: {}` is in `{name}` (line {line}), which {why}: changing it there changes every call that shares it; give this call its own options, or change it by hand",
+                        "`{}: {}` is in `{name}`, which {why}: changing it there changes every call that shares it; give this call its own options, or change it by hand",
                         self.params.option,
                         number_literal(found),
                     ),
