@@ -49,6 +49,8 @@ fn default_log_objects() -> Vec<String> {
 
 struct RestoreAwait {
     params: Params,
+    /// A `.catch` right after a call's `)` (blanks, `!`, `?` and comments may stand between).
+    screen: regex::Regex,
     /// What the project's modules export the wrapper as (filled by `prepare`).
     exports: Exports,
 }
@@ -63,6 +65,8 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
     }
     Ok(Box::new(RestoreAwait {
         params,
+        screen: regex::Regex::new(r"\)(?:[\s!?]|//[^\n]*|/\*[\s\S]*?\*/)*\.catch\b")
+            .expect("valid regex"),
         exports: Exports::default(),
     }))
 }
@@ -77,6 +81,12 @@ impl RuleKind for RestoreAwait {
     // (a default import, a re-export), so its own names are not required.
     fn triggers(&self) -> Vec<String> {
         vec![".catch".to_string()]
+    }
+
+    // Every statement it edits or reports is a call followed by `.catch`: a file whose every
+    // `.catch` follows a name (`promise.catch(…)`) has none.
+    fn may_fire(&self, _lang: Lang, text: &str) -> bool {
+        self.screen.is_match(text)
     }
 
     fn scan_triggers(&self) -> Vec<String> {
@@ -807,6 +817,23 @@ export const kept = (id: string) => withDbRetry(() => save(id)).catch((e) => fal
         }
         assert_eq!(edits[0], edits[1], "the prefilter hides nothing");
         insta::assert_snapshot!(edits[0]);
+    }
+
+    #[test]
+    fn the_screen_sees_a_catch_after_comments_and_assertions() {
+        insta::assert_snapshot!(run_rule(
+            RULE,
+            "a.ts",
+            r#"async function run(id: string) {
+  withDbRetry(() => save(id))
+    // a failed write is not fatal
+    .catch(() => {});
+  withDbRetry(() => save(id))! /* why */ .catch(() => {});
+}
+"#
+        ));
+        let rule = crate::rules::load_pack("t.toml", RULE).unwrap().remove(0);
+        assert!(!rule.imp.may_fire(crate::source::Lang::TypeScript, "promise.catch(() => {});\n"));
     }
 
     #[test]
