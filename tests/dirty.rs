@@ -79,7 +79,10 @@ fn apply_refuses_files_with_uncommitted_work_and_writes_nothing() {
         err.contains("3 files that apply would change hold work git could not give back"),
         "{err}"
     );
-    assert!(err.contains(&format!("{WORKER} (unstaged changes)")), "{err}");
+    assert!(
+        err.contains(&format!("{WORKER} (unstaged changes)")),
+        "{err}"
+    );
     assert!(err.contains(&format!("{ROUTE} (staged changes)")), "{err}");
     assert!(err.contains("src/untracked.ts (untracked)"), "{err}");
     assert!(err.contains("--allow-dirty"), "{err}");
@@ -98,7 +101,12 @@ fn apply_refuses_files_with_uncommitted_work_and_writes_nothing() {
 
     // --allow-dirty writes, the user's own lines included.
     let output = pgshift(&["apply", "--allow-dirty", "."], work.path());
-    assert_eq!(code(&output), 1, "review places remain: {}", stderr(&output));
+    assert_eq!(
+        code(&output),
+        1,
+        "review places remain: {}",
+        stderr(&output)
+    );
     let worker = std::fs::read_to_string(work.path().join(WORKER)).unwrap();
     assert!(worker.contains("// my unfinished change"));
     assert!(worker.contains("withNetworkRetry"));
@@ -108,13 +116,20 @@ fn apply_refuses_files_with_uncommitted_work_and_writes_nothing() {
 fn a_clean_repository_is_applied_and_git_shows_exactly_the_edits() {
     let work = committed_fixture();
     // Uncommitted work in a file apply does not touch does not stop it.
-    append(work.path(), "src/lib/logger.ts", "// unrelated work in progress\n");
+    append(
+        work.path(),
+        "src/lib/logger.ts",
+        "// unrelated work in progress\n",
+    );
     let output = pgshift(&["apply", "."], work.path());
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     assert!(!stderr(&output).contains("no undo"), "{}", stderr(&output));
     // `git checkout` gives the tree back: the edits are the whole difference.
     git_ok(work.path(), &["checkout", "--", "src/services"]);
-    let status = git(work.path(), &["status", "--porcelain", "--", "src/services"]);
+    let status = git(
+        work.path(),
+        &["status", "--porcelain", "--", "src/services"],
+    );
     assert_eq!(String::from_utf8_lossy(&status.stdout), "");
 }
 
@@ -131,7 +146,8 @@ fn outside_a_repository_apply_says_there_is_no_undo_and_goes_on() {
     let output = pgshift(&["apply", "."], work.path());
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("is not in a git repository: what apply writes cannot be undone with git"),
+        stderr(&output)
+            .contains("is not in a git repository: what apply writes cannot be undone with git"),
         "{}",
         stderr(&output)
     );
@@ -154,7 +170,10 @@ fn init_postgres_write_refuses_a_dirty_package_json() {
     // The dry run is unaffected.
     let dry = pgshift(&["init-postgres", "."], work.path());
     assert_ne!(code(&dry), 2, "{}", stderr(&dry));
-    let output = pgshift(&["init-postgres", "--write", "--allow-dirty", "."], work.path());
+    let output = pgshift(
+        &["init-postgres", "--write", "--allow-dirty", "."],
+        work.path(),
+    );
     assert_ne!(code(&output), 2, "{}", stderr(&output));
     assert!(work.path().join("postgresql/docker-compose.yml").exists());
 }

@@ -118,9 +118,9 @@ pub(super) fn refuse_uncommitted(
     if files.is_empty() || allow_dirty {
         return Ok(());
     }
-    match pgshift::git::uncommitted(root, files)
-        .context("could not ask git which files hold uncommitted changes (--allow-dirty skips this)")?
-    {
+    match pgshift::git::uncommitted(root, files).context(
+        "could not ask git which files hold uncommitted changes (--allow-dirty skips this)",
+    )? {
         pgshift::git::WorkTreeState::NoRepository => {
             eprintln!(
                 "pgshift: {} is not in a git repository: what {command} writes cannot be undone with git (keep a copy)",

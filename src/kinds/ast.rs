@@ -202,9 +202,12 @@ pub fn method_name(expr: &Expr) -> Option<String> {
     match prop {
         MemberProp::Computed(computed) => match unwrap(&computed.expr) {
             Expr::Lit(Lit::Str(s)) => s.value.as_str().map(str::to_string),
-            Expr::Tpl(t) if t.exprs.is_empty() => {
-                t.quasis.first().and_then(|q| q.cooked.as_ref()).and_then(|c| c.as_str()).map(str::to_string)
-            }
+            Expr::Tpl(t) if t.exprs.is_empty() => t
+                .quasis
+                .first()
+                .and_then(|q| q.cooked.as_ref())
+                .and_then(|c| c.as_str())
+                .map(str::to_string),
             _ => None,
         },
         _ => None,

@@ -13,9 +13,9 @@
 use std::collections::{HashMap, HashSet};
 
 use swc_ecma_ast::{
-    Decl, DefaultDecl, ExportSpecifier, Expr, ImportSpecifier, MemberProp, Module,
-    ModuleDecl, ModuleExportName, ModuleItem, ObjectPatProp, OptChainBase, Pat, Program,
-    PropName, VarDeclarator,
+    Decl, DefaultDecl, ExportSpecifier, Expr, ImportSpecifier, MemberProp, Module, ModuleDecl,
+    ModuleExportName, ModuleItem, ObjectPatProp, OptChainBase, Pat, Program, PropName,
+    VarDeclarator,
 };
 use swc_ecma_visit::{Visit, VisitWith};
 
@@ -112,7 +112,11 @@ pub struct Exports {
 
 impl Exports {
     /// Follows the re-exports of `scans` (module path, its exports) until nothing is added.
-    pub fn new(scans: Vec<(String, ModuleExports)>, names: &[String], resolver: Resolver) -> Exports {
+    pub fn new(
+        scans: Vec<(String, ModuleExports)>,
+        names: &[String],
+        resolver: Resolver,
+    ) -> Exports {
         let mut by_module: HashMap<String, HashSet<String>> = HashMap::new();
         let mut forwards = Vec::new();
         for (path, exports) in scans {
@@ -134,7 +138,12 @@ impl Exports {
             for (path, exported, target, name) in &forwards {
                 let ours = names.contains(name)
                     || by_module.get(target).is_some_and(|set| set.contains(name));
-                if ours && by_module.entry(path.clone()).or_default().insert(exported.clone()) {
+                if ours
+                    && by_module
+                        .entry(path.clone())
+                        .or_default()
+                        .insert(exported.clone())
+                {
                     added = true;
                 }
             }
@@ -265,10 +274,9 @@ fn local_aliases(
                     }
                 }
                 ImportSpecifier::Namespace(ns) => {
-                    locals.namespaces.insert(
-                        ns.local.sym.to_string(),
-                        extra.cloned().unwrap_or_default(),
-                    );
+                    locals
+                        .namespaces
+                        .insert(ns.local.sym.to_string(), extra.cloned().unwrap_or_default());
                 }
             }
         }

@@ -360,7 +360,8 @@ impl Finder<'_> {
                     Action::Raise(to) => self.sink.replace(range_of(value), number_literal(to)),
                 }
             } else if self.action != Action::Raise(found) {
-                self.sink.review(range_of(value), self.other_value(found, None));
+                self.sink
+                    .review(range_of(value), self.other_value(found, None));
             }
         }
         if !remove.contains(&true) {
@@ -409,7 +410,8 @@ impl Finder<'_> {
             };
             if found != self.params.expect {
                 if self.action != Action::Raise(found) {
-                    self.sink.review(range_of(value), self.other_value(found, Some(name)));
+                    self.sink
+                        .review(range_of(value), self.other_value(found, Some(name)));
                 }
                 continue;
             }

@@ -73,7 +73,10 @@ struct DeleteComments {
     screen: Regex,
 }
 
-fn compile_regex(source: &Spanned<String>, wrap: impl Fn(&str) -> String) -> Result<Regex, ParamError> {
+fn compile_regex(
+    source: &Spanned<String>,
+    wrap: impl Fn(&str) -> String,
+) -> Result<Regex, ParamError> {
     RegexBuilder::new(&wrap(source.get_ref()))
         .case_insensitive(true)
         .build()
@@ -366,18 +369,18 @@ fn unit_anchored(
         return false;
     }
     let (line_start, line_end) = line_bounds(text, &unit.range);
-    let mut regions = vec![line_start..line_end];
-    if text[line_start..unit.range.start].trim().is_empty() {
+    // Its own lines; for a comment that starts its line, also the node after it.
+    let own = line_start..line_end;
+    let after = if text[line_start..unit.range.start].trim().is_empty() {
         let next = next_token(text, unit.range.end, comments);
-        if let Some(&end) = starts.ends.get(&next) {
-            regions.push(next..end);
-        }
-    }
-    edited.iter().any(|e| {
-        regions
-            .iter()
-            .any(|r| e.start <= r.end && e.end >= r.start)
-    })
+        starts.ends.get(&next).map(|&end| next..end)
+    } else {
+        None
+    };
+    let touches = |e: &Range<usize>, r: &Range<usize>| e.start <= r.end && e.end >= r.start;
+    edited
+        .iter()
+        .any(|e| touches(e, &own) || after.as_ref().is_some_and(|r| touches(e, r)))
 }
 
 /// The first byte after `at` that is neither blank nor inside a comment.
@@ -507,7 +510,10 @@ impl Judge<'_> {
     fn own_sentence(&self, contents: &[&str], span: Range<usize>) -> bool {
         // After a line that ends a sentence, a small letter means the sentence went on (`e.g.`).
         let starts_lower = |c: &str| c.chars().next().is_some_and(char::is_lowercase);
-        if span.start > 0 && !contents[span.start - 1].is_empty() && starts_lower(contents[span.start]) {
+        if span.start > 0
+            && !contents[span.start - 1].is_empty()
+            && starts_lower(contents[span.start])
+        {
             return false;
         }
         if let Some(next) = contents.get(span.end)
@@ -599,7 +605,9 @@ fn tidy_blank_lines(contents: &[&str], lines: &[ProseLine], delete: &mut [bool])
         let blank = |i: usize| contents[i].is_empty();
         let boundary = |i: Option<usize>| i.is_none_or(|i| blank(i) && lines[i].edge);
         match (before, after) {
-            (Some(b), _) if blank(b) && !lines[b].edge && (boundary(after) || after.is_some_and(blank)) => {
+            (Some(b), _)
+                if blank(b) && !lines[b].edge && (boundary(after) || after.is_some_and(blank)) =>
+            {
                 delete[b] = true
             }
             (_, Some(a)) if blank(a) && !lines[a].edge && boundary(before) => delete[a] = true,
@@ -825,7 +833,11 @@ whole_comment = ['(оптимизировано|optimi[sz]ed) (для|for) sqlit
         ] {
             let out = run(source);
             assert!(out.contains("sqlite-comments"), "{source}\n{out}");
-            assert!(!out.to_lowercase().contains("+const q = { concurrency: 10 }; // sqlite"), "{out}");
+            assert!(
+                !out.to_lowercase()
+                    .contains("+const q = { concurrency: 10 }; // sqlite"),
+                "{out}"
+            );
         }
     }
 
@@ -1053,11 +1065,14 @@ const b = { concurrency: 3 };
         };
         let link = text.find("oldName").unwrap();
         let mut sink = Sink::default();
-        rule.imp.run_after(&file, &[link..link + 7], &mut sink);
+        let inside_the_comment = link..link + 7;
+        rule.imp
+            .run_after(&file, std::slice::from_ref(&inside_the_comment), &mut sink);
         assert!(sink.edits.is_empty(), "{:?}", sink.edits);
         let code = text.find('4').unwrap();
         let mut sink = Sink::default();
-        rule.imp.run_after(&file, &[link..link + 7, code..code + 1], &mut sink);
+        rule.imp
+            .run_after(&file, &[inside_the_comment, code..code + 1], &mut sink);
         assert_eq!(sink.edits.len(), 1, "{:?}", sink.edits);
     }
 

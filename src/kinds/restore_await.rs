@@ -12,8 +12,8 @@
 
 use serde::Deserialize;
 use swc_ecma_ast::{
-    ArrowExpr, ArrowFunctionBody, Constructor, Expr, ExprOrSpread, ExprStmt, Function,
-    MemberProp, OptChainBase, Program, StaticBlock, Stmt, UnaryOp,
+    ArrowExpr, ArrowFunctionBody, Constructor, Expr, ExprOrSpread, ExprStmt, Function, MemberProp,
+    OptChainBase, Program, StaticBlock, Stmt, UnaryOp,
 };
 use swc_ecma_visit::{Visit, VisitWith};
 use toml::Spanned;
@@ -809,7 +809,13 @@ export const kept = (id: string) => withDbRetry(() => save(id)).catch((e) => fal
                     format!(
                         "{}\n{}",
                         f.path.rel,
-                        f.result.as_deref().unwrap().lines().filter(|l| l.contains("await")).collect::<Vec<_>>().join("\n")
+                        f.result
+                            .as_deref()
+                            .unwrap()
+                            .lines()
+                            .filter(|l| l.contains("await"))
+                            .collect::<Vec<_>>()
+                            .join("\n")
                     )
                 })
                 .collect();
@@ -833,7 +839,10 @@ export const kept = (id: string) => withDbRetry(() => save(id)).catch((e) => fal
 "#
         ));
         let rule = crate::rules::load_pack("t.toml", RULE).unwrap().remove(0);
-        assert!(!rule.imp.may_fire(crate::source::Lang::TypeScript, "promise.catch(() => {});\n"));
+        assert!(!rule.imp.may_fire(
+            crate::source::Lang::TypeScript,
+            "promise.catch(() => {});\n"
+        ));
     }
 
     #[test]
