@@ -214,8 +214,8 @@ pub fn method_name(expr: &Expr) -> Option<String> {
     }
 }
 
-/// The file's constants a kind may follow from a call: `const NAME = { … }` objects and
-/// `const NAME = 10000` numbers (a name declared twice maps to `None`), how often each name is
+/// The file's constants a kind may follow from a call: `const NAME = { … }` objects,
+/// `const NAME = 10000` numbers and `const NAME = 'text'` strings (a name declared twice maps to `None`), how often each name is
 /// used as a value, and which are exported. A constant with one use that is not exported can be
 /// edited for the call that uses it; any other is shared.
 #[derive(Default)]
@@ -223,6 +223,8 @@ pub struct FileConsts {
     pub objects: HashMap<String, Option<Box<ObjectLit>>>,
     /// The value and where its literal stands.
     pub numbers: HashMap<String, Option<(f64, Range<usize>)>>,
+    /// `const NAME = 'text'` (or a template without substitutions): where the literal stands.
+    pub strings: HashMap<String, Option<Range<usize>>>,
     pub uses: HashMap<String, usize>,
     pub exported: HashSet<String>,
 }
@@ -262,6 +264,23 @@ impl Visit for FileConsts {
                 Some(entry) => *entry = None,
                 None => {
                     self.numbers.insert(name.clone(), number);
+                }
+            }
+            let string = declarator
+                .init
+                .as_deref()
+                .filter(|_| decl.kind == VarDeclKind::Const)
+                .map(unwrap)
+                .filter(|init| match init {
+                    Expr::Lit(Lit::Str(_)) => true,
+                    Expr::Tpl(t) => t.exprs.is_empty(),
+                    _ => false,
+                })
+                .map(range_of);
+            match self.strings.get_mut(&name) {
+                Some(entry) => *entry = None,
+                None => {
+                    self.strings.insert(name.clone(), string);
                 }
             }
             match self.objects.get_mut(&name) {
