@@ -46,10 +46,7 @@ const KNOWN_FALSE_POSITIVES: &[(&str, &str)] = &[];
 /// `src/lib/jobs/background.ts` also holds fire-and-forget calls of functions that are not the
 /// retry wrapper (`fetch`, a default import of `p-retry`, an HTTP `withRetry`), which
 /// `restore-await` reads (they have a `.catch` after a call) and must leave alone.
-const SQLITE_MENTIONS: &[&str] = &[
-    "src/lib/db/schema-helpers.ts",
-    "src/lib/jobs/background.ts",
-];
+const SQLITE_MENTIONS: &[&str] = &["src/lib/db/schema-helpers.ts", "src/lib/jobs/background.ts"];
 
 /// Files pgshift cannot read, and the words of the reason it gives.
 const NOT_PARSEABLE: &str = "legacy/half-written.ts";
