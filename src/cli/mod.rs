@@ -29,7 +29,8 @@ Exit codes:
   0  clean: nothing to change (check), all edits applied (apply), diff printed (diff)
   1  something is pending: findings (check), review places or skipped files left (apply),
      changes pending (diff --exit-code), a failed verdict (verify)
-  2  error: bad arguments, a bad rule file, a write that failed, verify could not run
+  2  error: bad arguments, a bad rule file, a write that failed, verify could not run,
+     files with uncommitted work that apply would change (see --allow-dirty)
 
 Colour: --color auto (default) colours a terminal only; NO_COLOR turns it off.";
 
