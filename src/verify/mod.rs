@@ -581,8 +581,11 @@ pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CouldN
         None => format!(
             "modelled (Rust replay, {} pool semantics); PostgreSQL {}, {} isolation, {pool_line}",
             match pool_kind(&setup) {
-                PoolKind::PrismaEngine => "Prisma ≤ 6 query engine",
-                PoolKind::PgPool { .. } => "Prisma 7 + @prisma/adapter-pg",
+                PoolKind::PrismaEngine => "Prisma ≤ 6 query engine".to_string(),
+                PoolKind::PgPool { .. } => format!(
+                    "Prisma {} + @prisma/adapter-pg",
+                    setup.major.map_or("7".to_string(), |m| m.to_string())
+                ),
             },
             server.version,
             server.default_isolation,

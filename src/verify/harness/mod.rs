@@ -308,6 +308,11 @@ impl Harness {
             std::fs::write(&schema_path, format!("{generator}\n{datasource}{MODELS}"))
                 .map_err(|e| format!("cannot write the harness schema: {e}"))?;
             let mut command = Command::new(&node.path);
+            if !native && std::env::var_os("PRISMA_QUERY_ENGINE_LIBRARY").is_none() {
+                // Prisma 6's CLI fetches a query engine on generate even for engineType
+                // "client", which never loads it: any file stands in, as for the schema engine.
+                command.env("PRISMA_QUERY_ENGINE_LIBRARY", dir.path().join("workload.mjs"));
+            }
             command
                 .arg(&cli)
                 .arg("generate")
