@@ -237,7 +237,11 @@ pub fn search(context: &Context, main: &Outcome, budget: Duration, upward: bool)
 
     // The smallest change that holds at the failing size, measured.
     let mut recommendation = None;
-    if let Some(failure) = first_failure.clone() {
+    if let Some(mut failure) = first_failure.clone() {
+        // The fix is measured on the workload the user asked about when that one failed.
+        if !holds(main) {
+            failure = Step::of(main);
+        }
         let demand = base.demand();
         let mut candidates: Vec<(Params, String)> = Vec::new();
         if demand > base.pool_size {

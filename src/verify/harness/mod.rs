@@ -120,6 +120,8 @@ pub struct Connection {
 pub struct RealRun {
     /// Node start, client load and `$connect`.
     pub startup_seconds: f64,
+    /// The last progress line: what a stalled run had done.
+    last: Progress,
     pub done: Option<Done>,
     pub stalled: Option<String>,
     pub interrupted: bool,
@@ -156,7 +158,7 @@ pub struct DoneError {
     pub retried: usize,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Progress {
     #[serde(default)]
@@ -165,6 +167,12 @@ struct Progress {
     failed: usize,
     #[serde(default)]
     worker_tx: usize,
+    #[serde(default)]
+    queue_ok: [usize; 3],
+    #[serde(default)]
+    errors: Vec<DoneError>,
+    #[serde(default)]
+    failed_operations: BTreeMap<String, usize>,
 }
 
 /// Kills the child when dropped (an error or a panic on the way must not leave it running).
@@ -530,6 +538,7 @@ impl Harness {
         }
         Ok(RealRun {
             startup_seconds: startup.unwrap_or(0.0),
+            last,
             done,
             stalled,
             interrupted: was_interrupted,
@@ -545,12 +554,12 @@ pub fn outcome(params: &Params, run: &RealRun, counts: Counts, batches: usize) -
         tx_ms: Vec::new(),
         longest_tx_ms: 0.0,
         single_ms: Vec::new(),
-        errors: Vec::new(),
-        failed_operations: BTreeMap::new(),
+        errors: run.last.errors.clone(),
+        failed_operations: run.last.failed_operations.clone(),
         files_synced: counts.media_rows.max(0) as usize,
         bytes_synced: counts.media_bytes,
-        files_failed: 0,
-        queue_ok: [0; 3],
+        files_failed: run.last.failed,
+        queue_ok: run.last.queue_ok,
         queue_failed: [0; 3],
         progress_failed_files: 0,
         progress_failed_failed: 0,
@@ -599,7 +608,13 @@ pub fn outcome(params: &Params, run: &RealRun, counts: Counts, batches: usize) -
         worker_tx_ok: done.worker_tx_ok,
     };
     let mut data = workload::check_data(&written, &counts, params);
-    if let Some(stall) = &run.stalled {
+    let stalled = run.stalled.as_ref().map(|stall| {
+        format!(
+            "{stall}; in the database then: {} media rows, {} sync-worker transactions committed",
+            counts.media_rows, counts.worker_processed_files
+        )
+    });
+    if let Some(stall) = &stalled {
         data.ok = false;
         data.failed.push(format!("the run stalled: {stall}"));
     }
@@ -639,7 +654,7 @@ pub fn outcome(params: &Params, run: &RealRun, counts: Counts, batches: usize) -
         interrupted: run.interrupted,
         worker_transactions: done.worker_tx_ok,
         error_codes,
-        stalled: run.stalled.clone(),
+        stalled,
         startup_seconds: Some(run.startup_seconds),
     }
 }

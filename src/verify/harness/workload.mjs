@@ -295,7 +295,11 @@ async function perObjectService() {
 }
 
 const ticker = setInterval(() => {
-  emit({ event: 'progress', elapsedMs: now(), synced: stats.filesSynced, failed: stats.filesFailed, workerTx: stats.workerTxOk, queueOk: stats.queueOk });
+  emit({
+    event: 'progress', elapsedMs: now(), synced: stats.filesSynced, failed: stats.filesFailed,
+    workerTx: stats.workerTxOk, queueOk: stats.queueOk, errors: Object.values(stats.errors),
+    failedOperations: stats.failedOperations,
+  });
 }, 250);
 
 const t0 = performance.now();
