@@ -35,7 +35,9 @@ fn admin() -> postgres::Client {
 
 /// A fixture with its node_modules installed.
 fn installed(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
     let client = root.join("node_modules/@prisma/client/package.json");
     assert!(
         client.is_file(),
@@ -130,9 +132,15 @@ fn assert_schema_gone(report_or_text: &str) {
         .find_iter(report_or_text)
         .map(|m| m.as_str())
         .collect();
-    assert!(!names.is_empty(), "no scratch schema named in:\n{report_or_text}");
+    assert!(
+        !names.is_empty(),
+        "no scratch schema named in:\n{report_or_text}"
+    );
     for name in names {
-        assert!(!now.iter().any(|n| n == name), "scratch schema {name} left behind");
+        assert!(
+            !now.iter().any(|n| n == name),
+            "scratch schema {name} left behind"
+        );
     }
 }
 
@@ -386,7 +394,11 @@ fn sigint_kills_the_client_and_removes_the_schema_and_the_harness_folder() {
         assert!(Instant::now() < deadline, "the harness never connected");
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert_eq!(leftovers(tmp.path()).len(), 1, "the harness folder while it runs");
+    assert_eq!(
+        leftovers(tmp.path()).len(),
+        1,
+        "the harness folder while it runs"
+    );
     let status = Command::new("kill")
         .args(["-INT", &pid.to_string()])
         .status()

@@ -223,7 +223,11 @@ impl DbUrl {
 
     /// The URL with its password, for a child process that connects (never printed): the
     /// parameters `keep` accepts, then `extra`.
-    pub fn connection_string(&self, keep: &dyn Fn(&str) -> bool, extra: &[(&str, String)]) -> String {
+    pub fn connection_string(
+        &self,
+        keep: &dyn Fn(&str) -> bool,
+        extra: &[(&str, String)],
+    ) -> String {
         let mut out = format!("{}://", self.scheme);
         if let Some(user) = &self.user {
             out.push_str(&encode(user));
@@ -254,7 +258,11 @@ impl DbUrl {
         if host.starts_with('/') {
             params.push(format!("host={}", encode(host)));
         }
-        params.extend(extra.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))));
+        params.extend(
+            extra
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v))),
+        );
         if !params.is_empty() {
             out.push('?');
             out.push_str(&params.join("&"));

@@ -163,7 +163,11 @@ pub fn search(context: &Context, main: &Outcome, budget: Duration, upward: bool)
         let per_file = last.sync_seconds.max(0.5) / last.files.max(1) as f64;
         Instant::now() + Duration::from_secs_f64(per_file * files as f64 * 1.2 + 2.0) <= deadline
     };
-    let interrupted = || context.interrupted.load(std::sync::atomic::Ordering::Relaxed);
+    let interrupted = || {
+        context
+            .interrupted
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
 
     if holds(main) && upward {
         let mut files = base.files;
@@ -358,7 +362,9 @@ fn parallel_change(context: &Context, parallel: usize) -> String {
 pub fn checks(search: &Search) -> Vec<Check> {
     let holds = search
         .holds_up_to
-        .map_or("nothing tried holds".to_string(), |n| format!("holds up to {n} files"));
+        .map_or("nothing tried holds".to_string(), |n| {
+            format!("holds up to {n} files")
+        });
     let detail = match (&search.first_failure, &search.recommendation) {
         (None, _) => format!(
             "{holds}; no failure found within {:.0} s{}",

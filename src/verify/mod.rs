@@ -170,7 +170,10 @@ pub fn params(
 }
 
 /// Why the project's own client cannot run here (None: it can).
-fn real_client_blocker(setup: &PrismaSetup, node: &Result<discover::Node, String>) -> Option<String> {
+fn real_client_blocker(
+    setup: &PrismaSetup,
+    node: &Result<discover::Node, String>,
+) -> Option<String> {
     if let Err(error) = node {
         return Some(format!("Node.js is not available ({error})"));
     }
@@ -187,7 +190,11 @@ fn real_client_blocker(setup: &PrismaSetup, node: &Result<discover::Node, String
     }
     match setup.query_engine {
         QueryEngine::Client => {
-            if setup.pg_adapter.as_ref().is_none_or(|a| a.version.is_none()) {
+            if setup
+                .pg_adapter
+                .as_ref()
+                .is_none_or(|a| a.version.is_none())
+            {
                 return Some(format!(
                     "Prisma {} runs through a driver adapter, and @prisma/adapter-pg is not installed in the project",
                     setup.client_version.as_deref().unwrap_or("?")
@@ -237,7 +244,12 @@ pub fn pg_connection(
     let name = format!("pgshift verify harness {}", std::process::id());
     match (setup.query_engine, &setup.pg_adapter) {
         (QueryEngine::Client, Some(adapter)) => {
-            let keep = |k: &str| matches!(k, "sslmode" | "sslrootcert" | "sslcert" | "sslkey" | "options");
+            let keep = |k: &str| {
+                matches!(
+                    k,
+                    "sslmode" | "sslrootcert" | "sslcert" | "sslkey" | "options"
+                )
+            };
             let mut config = serde_json::json!({
                 "connectionString": url.connection_string(&keep, &[("application_name", name)]),
                 "max": pool_size,
@@ -259,7 +271,12 @@ pub fn pg_connection(
             }
         }
         _ => {
-            let keep = |k: &str| !matches!(k, "schema" | "connection_limit" | "pool_timeout" | "application_name");
+            let keep = |k: &str| {
+                !matches!(
+                    k,
+                    "schema" | "connection_limit" | "pool_timeout" | "application_name"
+                )
+            };
             let mut extra = vec![
                 ("schema", scratch.to_string()),
                 ("connection_limit", pool_size.to_string()),
@@ -287,7 +304,12 @@ fn sqlite_connection(setup: &PrismaSetup, path: &std::path::Path) -> Connection 
                 config["timeout"] = ms.into();
             }
             Connection {
-                adapter: Some((adapter.package.clone(), adapter.export.clone(), config, None)),
+                adapter: Some((
+                    adapter.package.clone(),
+                    adapter.export.clone(),
+                    config,
+                    None,
+                )),
                 datasource_url: None,
             }
         }
@@ -301,7 +323,10 @@ fn sqlite_connection(setup: &PrismaSetup, path: &std::path::Path) -> Connection 
 /// Whether the real client can run the SQLite side.
 fn sqlite_runs_real(setup: &PrismaSetup) -> bool {
     match setup.query_engine {
-        QueryEngine::Client => setup.sqlite_adapter.as_ref().is_some_and(|a| a.version.is_some()),
+        QueryEngine::Client => setup
+            .sqlite_adapter
+            .as_ref()
+            .is_some_and(|a| a.version.is_some()),
         QueryEngine::Native => true,
     }
 }
@@ -321,14 +346,22 @@ pub fn run_pg(
 ) -> Result<Outcome, String> {
     let backend = PgBackend { url, scratch };
     match harness {
-        None => workload::run(&backend, params, run_id, interrupted, bar).map_err(|e| e.to_string()),
+        None => {
+            workload::run(&backend, params, run_id, interrupted, bar).map_err(|e| e.to_string())
+        }
         Some(harness) => {
             let job = format!("job{run_id}");
             backend
                 .create_job(&job, params.files as i64)
                 .and_then(|_| backend.create_job(&format!("{job}w"), params.files as i64))
                 .map_err(|e| e.to_string())?;
-            let connection = pg_connection(harness.setup(), url, &scratch.name, params.pool_size, capacity);
+            let connection = pg_connection(
+                harness.setup(),
+                url,
+                &scratch.name,
+                params.pool_size,
+                capacity,
+            );
             let real = harness.run(
                 Provider::Postgresql,
                 &connection,
@@ -569,7 +602,9 @@ pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CouldN
         capacity.pool_source,
         capacity
             .pool_timeout_ms
-            .map_or("no acquire timeout".into(), |ms| format!("acquire timeout {ms} ms"))
+            .map_or("no acquire timeout".into(), |ms| format!(
+                "acquire timeout {ms} ms"
+            ))
     );
     let pg_setup = match &harness {
         Some(h) => format!(
@@ -624,11 +659,23 @@ pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CouldN
                     backend
                         .create_job(&job, params.files as i64)
                         .and_then(|_| backend.create_job(&format!("{job}w"), params.files as i64))
-                        .map_err(|e| CouldNotRun::new(format!("the SQLite workload could not run: {e}")))?;
+                        .map_err(|e| {
+                            CouldNotRun::new(format!("the SQLite workload could not run: {e}"))
+                        })?;
                     let connection = sqlite_connection(&setup, backend.path());
                     let real = harness
-                        .run(Provider::Sqlite, &connection, &params, run_id, limits, interrupted, &bar)
-                        .map_err(|e| CouldNotRun::new(format!("the SQLite workload could not run: {e}")))?;
+                        .run(
+                            Provider::Sqlite,
+                            &connection,
+                            &params,
+                            run_id,
+                            limits,
+                            interrupted,
+                            &bar,
+                        )
+                        .map_err(|e| {
+                            CouldNotRun::new(format!("the SQLite workload could not run: {e}"))
+                        })?;
                     let counts = if real.interrupted {
                         workload::Counts::default()
                     } else {
@@ -636,15 +683,17 @@ pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CouldN
                             CouldNotRun::new(format!("cannot read the SQLite rows back: {e}"))
                         })?
                     };
-                    let mut outcome = harness::outcome(&params, &real, counts, params.batches().len());
+                    let mut outcome =
+                        harness::outcome(&params, &real, counts, params.batches().len());
                     outcome.startup_seconds = Some(real.startup_seconds);
                     let busy = setup
                         .sqlite_adapter
                         .as_ref()
                         .and_then(|a| a.busy_timeout_ms)
-                        .map_or("better-sqlite3's default busy timeout 5000 ms".to_string(), |ms| {
-                            format!("busy timeout {ms} ms")
-                        });
+                        .map_or(
+                            "better-sqlite3's default busy timeout 5000 ms".to_string(),
+                            |ms| format!("busy timeout {ms} ms"),
+                        );
                     (
                         outcome,
                         format!(
@@ -660,13 +709,16 @@ pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CouldN
                 }
                 None => {
                     let outcome = workload::run(&backend, &params, run_id, interrupted, &bar)
-                        .map_err(|e| CouldNotRun::new(format!("the SQLite workload could not run: {e}")))?;
+                        .map_err(|e| {
+                            CouldNotRun::new(format!("the SQLite workload could not run: {e}"))
+                        })?;
                     (
                         outcome,
                         format!(
                             "modelled (Rust replay{}): SQLite {} (bundled), temporary file, journal_mode {journal}, BEGIN IMMEDIATE, busy timeout {} s, pool {sqlite_pool}, no pool timeout{}",
                             match (&harness, setup.query_engine) {
-                                (Some(_), QueryEngine::Client) => "; the project has no @prisma/adapter-better-sqlite3 installed",
+                                (Some(_), QueryEngine::Client) =>
+                                    "; the project has no @prisma/adapter-better-sqlite3 installed",
                                 _ => "",
                             },
                             rusqlite::version(),
@@ -686,7 +738,11 @@ pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CouldN
             }
             runs.push(Run {
                 engine: "sqlite",
-                measured_with: if real_sqlite.is_some() { "prisma" } else { "model" },
+                measured_with: if real_sqlite.is_some() {
+                    "prisma"
+                } else {
+                    "model"
+                },
                 values: if slot == 0 { "before" } else { "after" },
                 label: label.to_string(),
                 setup: setup_text,

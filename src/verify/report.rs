@@ -81,13 +81,19 @@ impl EngineInfo {
                         "Prisma {} + adapter-pg pool semantics: pg.Pool max {}, {}, a transaction that waits past maxWait fails with P2028",
                         setup.major.map_or("7".to_string(), |m| m.to_string()),
                         capacity.pool_size,
-                        capacity.pool_timeout_ms.map_or("no acquire timeout".to_string(), |ms| format!("acquire timeout {ms} ms"))
+                        capacity
+                            .pool_timeout_ms
+                            .map_or("no acquire timeout".to_string(), |ms| format!(
+                                "acquire timeout {ms} ms"
+                            ))
                     ),
                     QueryEngine::Native => format!(
                         "Prisma {} query-engine pool semantics: {} connections, pool_timeout {}, then P2024",
                         setup.major.map_or("≤ 6".to_string(), |m| m.to_string()),
                         capacity.pool_size,
-                        capacity.pool_timeout_ms.map_or("off".to_string(), |ms| format!("{} s", ms / 1000))
+                        capacity
+                            .pool_timeout_ms
+                            .map_or("off".to_string(), |ms| format!("{} s", ms / 1000))
                     ),
                 },
                 model_reason.as_deref().unwrap_or("the model was asked for")
@@ -104,7 +110,11 @@ impl EngineInfo {
             adapter_version: adapter.and_then(|a| a.version.clone()),
             pool_size: capacity.pool_size,
             pool,
-            model_reason: if harness.is_some() { None } else { model_reason },
+            model_reason: if harness.is_some() {
+                None
+            } else {
+                model_reason
+            },
             generate_seconds: harness.map(|h| h.generate_seconds),
             startup_seconds: pg.startup_seconds,
         }
@@ -727,9 +737,10 @@ pub fn human(report: &Report, color: bool) -> String {
     let _ = writeln!(out, "pgshift verify: {}", report.root);
     let _ = writeln!(out);
     let _ = writeln!(out, "Engine    {}", report.engine.summary);
-    if let (Some(generate), Some(startup)) =
-        (report.engine.generate_seconds, report.engine.startup_seconds)
-    {
+    if let (Some(generate), Some(startup)) = (
+        report.engine.generate_seconds,
+        report.engine.startup_seconds,
+    ) {
         let _ = writeln!(
             out,
             "          harness start-up: prisma generate {}, Node and client start {}",
@@ -920,7 +931,9 @@ pub fn human(report: &Report, color: bool) -> String {
                 Some(_) => "stalled".to_string(),
                 None => seconds(o.sync_seconds),
             }),
-            ("files synced", |o| format!("{}/{}", o.files_synced, o.params.files)),
+            ("files synced", |o| {
+                format!("{}/{}", o.files_synced, o.params.files)
+            }),
             ("worker transactions", |o| o.worker_transactions.to_string()),
             ("queue jobs done", |o| {
                 let [p, s, w] = o.queue_jobs_done;

@@ -77,10 +77,12 @@ pub fn node() -> Result<Node, String> {
     let path = std::env::var_os("PGSHIFT_NODE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("node"));
-    let output = Command::new(&path)
-        .arg("--version")
-        .output()
-        .map_err(|e| format!("cannot run `{}` ({e}): is Node.js installed and on PATH?", path.display()))?;
+    let output = Command::new(&path).arg("--version").output().map_err(|e| {
+        format!(
+            "cannot run `{}` ({e}): is Node.js installed and on PATH?",
+            path.display()
+        )
+    })?;
     if !output.status.success() {
         return Err(format!("`{} --version` failed", path.display()));
     }
@@ -99,11 +101,13 @@ fn package_version(node_modules: &Path, package: &str) -> Option<String> {
 fn declared(root: &Path, package: &str) -> Option<String> {
     let text = std::fs::read_to_string(root.join("package.json")).ok()?;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    ["dependencies", "devDependencies"].iter().find_map(|section| {
-        value[section][package]
-            .as_str()
-            .map(|v| v.trim_start_matches(['^', '~', '=', 'v']).to_string())
-    })
+    ["dependencies", "devDependencies"]
+        .iter()
+        .find_map(|section| {
+            value[section][package]
+                .as_str()
+                .map(|v| v.trim_start_matches(['^', '~', '=', 'v']).to_string())
+        })
 }
 
 fn major_of(version: &str) -> Option<u32> {
@@ -141,7 +145,10 @@ fn engine_type_client(schema: &str) -> bool {
     schema.lines().any(|line| {
         let line = line.trim();
         line.starts_with("engineType")
-            && line.split('=').nth(1).is_some_and(|v| v.trim().trim_matches('"') == "client")
+            && line
+                .split('=')
+                .nth(1)
+                .is_some_and(|v| v.trim().trim_matches('"') == "client")
     })
 }
 
@@ -265,7 +272,7 @@ struct NewFinder {
     /// (class, first argument's options, offset)
     adapters: Vec<(String, Option<Box<Expr>>, usize)>,
     /// `new Pool({…})` / `new pg.Pool({…})` option objects.
-    pools: Vec<Box<Expr>>,
+    pools: Vec<Expr>,
 }
 
 impl Visit for NewFinder {
@@ -286,7 +293,7 @@ impl Visit for NewFinder {
             }
             Some("Pool") => {
                 if let Some(first) = first {
-                    self.pools.push(first);
+                    self.pools.push(*first);
                 }
             }
             _ => {}
@@ -323,7 +330,7 @@ fn constructed_adapters(root: &Path) -> Vec<Constructed> {
                     .and_then(|a| a.first())
                     .map(|a| vec![&*a.expr])
                     .unwrap_or_default(),
-                Some(Expr::Ident(_)) => finder.pools.iter().map(|p| &**p).collect(),
+                Some(Expr::Ident(_)) => finder.pools.iter().collect(),
                 _ => Vec::new(),
             };
             let pick = |key: &str| options.iter().find_map(|o| object_u64(o, key));
@@ -421,7 +428,11 @@ impl Visit for TxCallbacks {
 /// Reads the shape off the sync worker (`worker_globs`) and the sync service
 /// (`service_globs`): a `$transaction` callback that loops is a transaction per batch; one
 /// that handles one object, with the service's lanes of single writes, is the per-object shape.
-pub fn shape(root: &Path, worker_files: &dyn Fn(&str) -> bool, service_files: &dyn Fn(&str) -> bool) -> Shape {
+pub fn shape(
+    root: &Path,
+    worker_files: &dyn Fn(&str) -> bool,
+    service_files: &dyn Fn(&str) -> bool,
+) -> Shape {
     let paths = walk::walk(root);
     let mut per_batch = Vec::new();
     let mut per_object = Vec::new();
@@ -432,8 +443,10 @@ pub fn shape(root: &Path, worker_files: &dyn Fn(&str) -> bool, service_files: &d
         if !worker && !service {
             continue;
         }
-        let (Some(lang), Ok(text)) = (Lang::from_path(&path.rel), std::fs::read_to_string(&path.abs))
-        else {
+        let (Some(lang), Ok(text)) = (
+            Lang::from_path(&path.rel),
+            std::fs::read_to_string(&path.abs),
+        ) else {
             continue;
         };
         let Ok(parsed) = source::parse(&text, lang) else {
@@ -459,19 +472,25 @@ pub fn shape(root: &Path, worker_files: &dyn Fn(&str) -> bool, service_files: &d
         return if *loops {
             Shape {
                 pattern: Pattern::Batch,
-                reason: format!("the sync service's `$transaction` callback at {place} loops over a batch"),
+                reason: format!(
+                    "the sync service's `$transaction` callback at {place} loops over a batch"
+                ),
             }
         } else {
             Shape {
                 pattern: Pattern::PerObject,
-                reason: format!("the sync service's `$transaction` callback at {place} writes one object"),
+                reason: format!(
+                    "the sync service's `$transaction` callback at {place} writes one object"
+                ),
             }
         };
     }
     if let Some(place) = per_batch.first() {
         return Shape {
             pattern: Pattern::Batch,
-            reason: format!("the sync worker's `$transaction` callback at {place} loops over a batch"),
+            reason: format!(
+                "the sync worker's `$transaction` callback at {place} loops over a batch"
+            ),
         };
     }
     if let Some(place) = per_object.first() {
@@ -497,7 +516,9 @@ mod tests {
         assert!(engine_type_client(
             "generator client {\n  provider = \"prisma-client-js\"\n  engineType = \"client\"\n}\n"
         ));
-        assert!(!engine_type_client("generator client {\n  provider = \"prisma-client-js\"\n}\n"));
+        assert!(!engine_type_client(
+            "generator client {\n  provider = \"prisma-client-js\"\n}\n"
+        ));
     }
 
     #[test]
@@ -518,7 +539,10 @@ mod tests {
         );
         let found = constructed_adapters(dir.path());
         assert_eq!(found.len(), 1);
-        assert_eq!((found[0].max, found[0].connection_timeout_ms), (Some(25), Some(3000)));
+        assert_eq!(
+            (found[0].max, found[0].connection_timeout_ms),
+            (Some(25), Some(3000))
+        );
         assert_eq!(found[0].place, "src/lib/db/client.ts:3");
         let shape = shape(dir.path(), &|rel| rel == "src/worker.ts", &|_| false);
         assert_eq!(shape.pattern, Pattern::PerObject);

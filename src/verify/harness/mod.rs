@@ -225,7 +225,9 @@ fn generator(setup: &PrismaSetup, provider: Provider) -> (String, &'static str) 
     let output = format!("./generated/{}", provider.name());
     match (setup.major, setup.query_engine) {
         (Some(major), _) if major >= 7 => (
-            format!("generator client {{\n  provider = \"prisma-client\"\n  output   = \"{output}\"\n}}\n"),
+            format!(
+                "generator client {{\n  provider = \"prisma-client\"\n  output   = \"{output}\"\n}}\n"
+            ),
             "client.ts",
         ),
         (_, QueryEngine::Client) => (
@@ -235,7 +237,9 @@ fn generator(setup: &PrismaSetup, provider: Provider) -> (String, &'static str) 
             "index.js",
         ),
         _ => (
-            format!("generator client {{\n  provider = \"prisma-client-js\"\n  output   = \"{output}\"\n}}\n"),
+            format!(
+                "generator client {{\n  provider = \"prisma-client-js\"\n  output   = \"{output}\"\n}}\n"
+            ),
             "index.js",
         ),
     }
@@ -273,13 +277,18 @@ impl Harness {
             .prefix("pgshift-verify-harness-")
             .tempdir()
             .map_err(|e| format!("cannot create the harness folder: {e}"))?;
-        link(&node_modules, &dir.path().join("node_modules"))
-            .map_err(|e| format!("cannot link the project's node_modules into the harness folder: {e}"))?;
+        link(&node_modules, &dir.path().join("node_modules")).map_err(|e| {
+            format!("cannot link the project's node_modules into the harness folder: {e}")
+        })?;
         std::fs::write(dir.path().join("workload.mjs"), SCRIPT)
             .and_then(|_| {
                 // The generated client is an ES module (Prisma 7's TypeScript, or 6's CommonJS
                 // entry, which Node loads either way).
-                let module = if setup.major.is_some_and(|m| m >= 7) { "module" } else { "commonjs" };
+                let module = if setup.major.is_some_and(|m| m >= 7) {
+                    "module"
+                } else {
+                    "commonjs"
+                };
                 std::fs::write(
                     dir.path().join("package.json"),
                     format!("{{\"private\": true, \"type\": \"{module}\"}}\n"),
@@ -304,7 +313,10 @@ impl Harness {
                     provider.name()
                 )
             } else if setup.major.is_some_and(|m| m >= 7) {
-                format!("datasource db {{\n  provider = \"{}\"\n}}\n", provider.name())
+                format!(
+                    "datasource db {{\n  provider = \"{}\"\n}}\n",
+                    provider.name()
+                )
             } else {
                 // Prisma 6 still wants a url in the schema, even with an adapter.
                 format!(
@@ -319,7 +331,10 @@ impl Harness {
             if !native && std::env::var_os("PRISMA_QUERY_ENGINE_LIBRARY").is_none() {
                 // Prisma 6's CLI fetches a query engine on generate even for engineType
                 // "client", which never loads it: any file stands in, as for the schema engine.
-                command.env("PRISMA_QUERY_ENGINE_LIBRARY", dir.path().join("workload.mjs"));
+                command.env(
+                    "PRISMA_QUERY_ENGINE_LIBRARY",
+                    dir.path().join("workload.mjs"),
+                );
             }
             command
                 .arg(&cli)
@@ -506,7 +521,10 @@ impl Harness {
                 let why = if idle >= limits.stall {
                     format!("no progress for {} s", limits.stall.as_secs())
                 } else {
-                    format!("still running after the {} s run limit", limits.run.as_secs())
+                    format!(
+                        "still running after the {} s run limit",
+                        limits.run.as_secs()
+                    )
                 };
                 stalled = Some(format!(
                     "stopped after {:.1} s ({why}): {} of {} files synced, {} failed{}",
@@ -661,11 +679,7 @@ pub fn outcome(params: &Params, run: &RealRun, counts: Counts, batches: usize) -
 
 fn tail(text: &str, max: usize) -> String {
     let text = text.trim();
-    let start = text
-        .char_indices()
-        .rev()
-        .nth(max)
-        .map_or(0, |(at, _)| at);
+    let start = text.char_indices().rev().nth(max).map_or(0, |(at, _)| at);
     text[start..].replace('\n', " | ")
 }
 
@@ -697,7 +711,10 @@ mod tests {
             ErrorClass::TransactionStartTimeout
         );
         assert_eq!(
-            classify("P2028", "Transaction already closed: the timeout for this transaction was 5000 ms"),
+            classify(
+                "P2028",
+                "Transaction already closed: the timeout for this transaction was 5000 ms"
+            ),
             ErrorClass::TransactionExpired
         );
         assert_eq!(
@@ -708,7 +725,10 @@ mod tests {
             classify("SQLITE_BUSY", "database is locked"),
             ErrorClass::DatabaseLocked
         );
-        assert_eq!(classify("P2024", "Timed out fetching a new connection"), ErrorClass::PoolTimeout);
+        assert_eq!(
+            classify("P2024", "Timed out fetching a new connection"),
+            ErrorClass::PoolTimeout
+        );
         assert_eq!(classify("Error", "something"), ErrorClass::Other);
     }
 }
