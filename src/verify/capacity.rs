@@ -16,6 +16,9 @@ pub struct Capacity {
     pub app_cpus_source: String,
     /// Prisma's pool per app instance.
     pub pool_size: usize,
+    /// The pool is a pg.Pool behind @prisma/adapter-pg (no P2024; a starved transaction gets
+    /// P2028 after `maxWait`).
+    pub pg_pool: bool,
     pub pool_source: String,
     pub pool_timeout_ms: Option<u64>,
     pub instances: usize,
@@ -119,6 +122,7 @@ pub fn compute(
         app_cpus: cpus,
         app_cpus_source: cpus_source,
         pool_size: pool,
+        pg_pool: matches!(kind, PoolKind::PgPool { .. }),
         pool_source,
         pool_timeout_ms,
         instances,

@@ -41,6 +41,7 @@ pub struct Step {
     pub concurrent: usize,
     pub pool_size: usize,
     pub parallel_limit: usize,
+    pub tx_timeout_ms: u64,
     pub holds: bool,
     pub sync_seconds: f64,
     pub files_synced: usize,
@@ -56,6 +57,7 @@ impl Step {
             concurrent: p.parallel_limit.min(outcome.batches.max(1)),
             pool_size: p.pool_size,
             parallel_limit: p.parallel_limit,
+            tx_timeout_ms: p.tx_timeout.as_millis() as u64,
             holds: holds(outcome),
             sync_seconds: outcome.sync_seconds,
             files_synced: outcome.files_synced,
@@ -265,6 +267,35 @@ pub fn search(context: &Context, main: &Outcome, budget: Duration, upward: bool)
                     context.capacity.slots_free_now
                 ));
             }
+        }
+        // Transactions that expired need more time, with the pool that lets them start.
+        let expired = main
+            .errors
+            .iter()
+            .any(|e| e.class == super::workload::ErrorClass::TransactionExpired);
+        if expired {
+            let longer = (base.tx_timeout * 4).max(Duration::from_secs(20));
+            let pool = demand.max(base.pool_size);
+            let pool_fits =
+                (pool * context.capacity.instances) as i64 <= context.capacity.slots_free_now;
+            let pool = if pool_fits { pool } else { base.pool_size };
+            candidates.push((
+                Params {
+                    files: failure.files,
+                    pool_size: pool,
+                    tx_timeout: longer,
+                    ..base.clone()
+                },
+                format!(
+                    "{}`transactionOptions: {{ timeout: {} }}` on `new PrismaClient({{ … }})`",
+                    if pool != base.pool_size {
+                        format!("{} and ", pool_change(context, pool))
+                    } else {
+                        String::new()
+                    },
+                    longer.as_millis()
+                ),
+            ));
         }
         let mut parallel = base.parallel_limit;
         while parallel > 1 {

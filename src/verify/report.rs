@@ -492,14 +492,27 @@ pub fn checks(
             capacity.pool_source,
             if capacity.demand > capacity.pool_size {
                 format!(
-                    ": up to {} callers wait, P2024 after the pool timeout",
-                    capacity.demand - capacity.pool_size
+                    ": up to {} callers wait, {}",
+                    capacity.demand - capacity.pool_size,
+                    if capacity.pg_pool {
+                        "a transaction that waits past maxWait fails with P2028"
+                    } else {
+                        "P2024 after the pool timeout"
+                    }
                 )
             } else {
                 String::new()
             },
-            millis(pg.pool_wait.p95_ms),
-            millis(pg.pool_wait.max_ms),
+            if pg.startup_seconds.is_some() {
+                "inside the client".to_string()
+            } else {
+                millis(pg.pool_wait.p95_ms)
+            },
+            if pg.startup_seconds.is_some() {
+                "not seen".to_string()
+            } else {
+                millis(pg.pool_wait.max_ms)
+            },
             pg.params.tx_max_wait.as_millis(),
             if pool_errors > 0 {
                 format!("; {pool_errors} calls timed out waiting")
@@ -580,7 +593,7 @@ pub fn checks(
             Status::Pass
         },
         detail: format!(
-            "limit {} ms{}; measured {} transactions of {} upserts: p50 {}, p95 {}, p99 {}, max {}{}{}",
+            "limit {} ms{}; measured {} transactions of {}: p50 {}, p95 {}, p99 {}, max {}{}{}",
             num(limit_ms),
             match timeout {
                 Some(t) if shorter => format!(
@@ -592,7 +605,14 @@ pub fn checks(
                 None => String::new(),
             },
             pg.transactions.count,
-            pg.params.batches().first().map_or(0, |b| b.len()),
+            if pg.params.pattern == Pattern::PerObject {
+                "1 upsert and a counter update (per object)".to_string()
+            } else {
+                format!(
+                    "{} upserts",
+                    pg.params.batches().first().map_or(0, |b| b.len())
+                )
+            },
             millis(pg.transactions.p50_ms),
             millis(pg.transactions.p95_ms),
             millis(pg.transactions.p99_ms),
@@ -1047,10 +1067,11 @@ pub fn human(report: &Report, color: bool) -> String {
         for step in &search.steps {
             let _ = writeln!(
                 out,
-                "  {:>7} files, pool {:>3}, parallelLimit {:>3}: {:<5} {}/{} in {}, {}",
+                "  {:>7} files, pool {:>3}, parallelLimit {:>3}, tx timeout {:>5} ms: {:<5} {}/{} in {}, {}",
                 step.files,
                 step.pool_size,
                 step.parallel_limit,
+                step.tx_timeout_ms,
                 if step.holds { "holds" } else { "FAILS" },
                 step.files_synced,
                 step.files,

@@ -527,16 +527,10 @@ impl Harness {
                     )
                 };
                 stalled = Some(format!(
-                    "stopped after {:.1} s ({why}): {} of {} files synced, {} failed{}",
+                    "stopped after {:.1} s ({why}; the last progress line said {} files synced, {} failed)",
                     total.as_secs_f64(),
                     last.synced,
-                    params.files,
                     last.failed,
-                    if params.pattern == Pattern::PerObject {
-                        format!(", {} worker transactions committed", last.worker_tx)
-                    } else {
-                        String::new()
-                    }
                 ));
                 break;
             }
