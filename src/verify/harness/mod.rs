@@ -25,9 +25,7 @@ use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
 use self::discover::{Node, PrismaSetup, QueryEngine};
-use super::workload::{
-    self, Counts, ErrorClass, ErrorCount, Latency, Outcome, Params, Pattern, Written,
-};
+use super::workload::{self, Counts, ErrorClass, ErrorCount, Latency, Outcome, Params, Written};
 
 /// The workload script, run by `node` in the harness folder.
 pub const SCRIPT: &str = include_str!("workload.mjs");
