@@ -214,26 +214,32 @@ fn a_workload_beyond_the_pool_fails_with_the_real_p2028_and_the_measured_fix_hol
     let _serial = serial();
     let project = copy_of("stage5-prisma7");
     let root = project.path();
-    // A pool of one and 20 batches at once: every transaction but the one running waits for
-    // the connection, past maxWait.
+    // A pool of one and 20 batches of 100 at once: every transaction but the one running
+    // waits for the connection, past a maxWait of 1 s; the long timeout keeps expiry out.
     edit(
         root,
         "src/lib/db/client.ts",
         "new PrismaPg({ connectionString: url })",
         "new PrismaPg({ connectionString: url, max: 1 })",
     );
-    // Batches of 40 (the rule leaves a value it does not expect as it is).
+    edit(
+        root,
+        "src/lib/db/client.ts",
+        "adapter: createAdapter(),",
+        "adapter: createAdapter(),\n    transactionOptions: { maxWait: 1000, timeout: 30000 },",
+    );
+    // Batches of 100 (the rule leaves a value it does not expect as it is).
     edit(
         root,
         "src/services/media/sync/MediaSyncService.ts",
         "batchSize: 50,",
-        "batchSize: 40,",
+        "batchSize: 100,",
     );
     edit(
         root,
         "src/services/media/sync/MediaSyncService.ts",
         "batchSize = 50",
-        "batchSize = 40",
+        "batchSize = 100",
     );
     let tmp = tempfile::tempdir().unwrap();
     let output = verify(
@@ -243,7 +249,7 @@ fn a_workload_beyond_the_pool_fails_with_the_real_p2028_and_the_measured_fix_hol
             "--database-url",
             &url(),
             "--files",
-            "800",
+            "2000",
             "--pattern",
             "batch",
             "--engine",
@@ -263,7 +269,8 @@ fn a_workload_beyond_the_pool_fails_with_the_real_p2028_and_the_measured_fix_hol
     assert_eq!(report["pattern"]["pattern"], "batch");
     assert_eq!(report["engine"]["pool_size"], 1);
     let outcome = &report["runs"][0]["outcome"];
-    assert_eq!(outcome["params"]["batch_size"], 40);
+    assert_eq!(outcome["params"]["batch_size"], 100);
+    assert_eq!(outcome["params"]["tx_max_wait"], 1000);
     let p2028 = outcome["error_codes"]["P2028"].as_u64().unwrap_or(0);
     assert!(p2028 > 0, "the real client's P2028: {outcome:#}");
     let sample = outcome["errors"]
@@ -285,13 +292,81 @@ fn a_workload_beyond_the_pool_fails_with_the_real_p2028_and_the_measured_fix_hol
     let fix = &limit["recommendation"];
     assert!(fix.is_object(), "a measured fix: {limit:#}");
     assert_eq!(fix["measured"]["holds"], true);
-    assert_eq!(fix["measured"]["files"], 800);
-    assert_eq!(fix["measured"]["files_synced"], 800);
+    assert_eq!(fix["measured"]["files"], 2000);
+    assert_eq!(fix["measured"]["files_synced"], 2000);
     assert_eq!(fix["measured"]["error_codes"], serde_json::json!({}));
-    assert!(
-        fix["change"].as_str().unwrap().contains("max: 43")
-            && fix["change"].as_str().unwrap().contains("client.ts:12"),
-        "{fix:#}"
+    // The recommended setting, written into the code, passes when verify runs again.
+    let change = fix["change"].as_str().unwrap();
+    let number = |pattern: &str| {
+        regex::Regex::new(pattern)
+            .unwrap()
+            .captures(change)
+            .map(|c| c[1].to_string())
+    };
+    let mut applied = false;
+    if let Some(max) = number(r"max: (\d+)") {
+        assert!(change.contains("client.ts:12"), "{change}");
+        edit(
+            root,
+            "src/lib/db/client.ts",
+            "max: 1 }",
+            &format!("max: {max} }}"),
+        );
+        applied = true;
+    }
+    if let Some(timeout) = number(r"timeout: (\d+) \}") {
+        edit(
+            root,
+            "src/lib/db/client.ts",
+            "timeout: 30000",
+            &format!("timeout: {timeout}"),
+        );
+        applied = true;
+    }
+    if let Some(parallel) = number(r"parallelLimit`: (\d+)") {
+        let service = "src/services/media/sync/MediaSyncService.ts";
+        edit(
+            root,
+            service,
+            "parallelLimit: 5,",
+            &format!("parallelLimit: {parallel},"),
+        );
+        edit(
+            root,
+            service,
+            "parallelLimit = 5",
+            &format!("parallelLimit = {parallel}"),
+        );
+        applied = true;
+    }
+    assert!(applied, "a change pgshift can name in the code: {change}");
+    let again = verify(
+        tmp.path(),
+        &[
+            root.to_str().unwrap(),
+            "--database-url",
+            &url(),
+            "--files",
+            "2000",
+            "--pattern",
+            "batch",
+            "--engine",
+            "prisma",
+            "--no-sqlite",
+            "--limit-budget",
+            "0",
+            "--format",
+            "json",
+        ],
+    )
+    .output()
+    .unwrap();
+    let rerun = json(&again);
+    assert_eq!(again.status.code(), Some(0), "with {change}: {rerun:#}");
+    assert_eq!(rerun["runs"][0]["outcome"]["files_synced"], 2000);
+    assert_eq!(
+        rerun["runs"][0]["outcome"]["error_codes"],
+        serde_json::json!({})
     );
     assert_eq!(check(&report, "limit")["status"], "WARN");
     assert_schema_gone(&String::from_utf8_lossy(&output.stdout));
