@@ -398,7 +398,13 @@ struct Parser {
 
 impl Parser {
     fn skip_newlines(&mut self) {
-        while matches!(self.tokens.get(self.at), Some(Token { tok: Tok::Newline, .. })) {
+        while matches!(
+            self.tokens.get(self.at),
+            Some(Token {
+                tok: Tok::Newline,
+                ..
+            })
+        ) {
             self.at += 1;
         }
     }
@@ -758,13 +764,8 @@ fn read_model(
                 }
                 "id" => field.is_id = true,
                 "default" => {
-                    if let Some(
-                        [
-                            Tok::Ident(function),
-                            Tok::Punct('('),
-                            Tok::Punct(')'),
-                        ],
-                    ) = attr.arg("value", 0)
+                    if let Some([Tok::Ident(function), Tok::Punct('('), Tok::Punct(')')]) =
+                        attr.arg("value", 0)
                     {
                         field.autoincrement = function == "autoincrement";
                     }
@@ -863,7 +864,10 @@ view Summary {
             schema.datasource().unwrap().url,
             Some(UrlValue::Env("DATABASE_URL".into()))
         );
-        assert_eq!(schema.datasource().unwrap().provider.as_deref(), Some("sqlite"));
+        assert_eq!(
+            schema.datasource().unwrap().provider.as_deref(),
+            Some("sqlite")
+        );
         let role = schema.enum_named("Role").unwrap();
         assert_eq!(role.db_name, "role_kind");
         assert_eq!(
@@ -880,7 +884,10 @@ view Summary {
         assert!(id.is_id && id.autoincrement);
         assert_eq!(id.ty, FieldType::Scalar(ScalarType::Int));
         assert_eq!(user.field("email").unwrap().db_name, "e_mail");
-        assert_eq!(user.field("role").unwrap().ty, FieldType::Enum("Role".into()));
+        assert_eq!(
+            user.field("role").unwrap().ty,
+            FieldType::Enum("Role".into())
+        );
         assert_eq!(user.field("tags").unwrap().arity, Arity::List);
         assert_eq!(user.field("bio").unwrap().arity, Arity::Optional);
         assert!(!user.field("bio").unwrap().autoincrement);

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use clap::ValueEnum;
-use pgshift::copy::{self, CopyError, locate};
+use pgshift::copy::{self, CopyError};
+use pgshift::prisma_project;
 use pgshift::verify::config;
 
 use super::Global;
@@ -65,13 +66,27 @@ pub fn run(args: CopyDataArgs, global: &Global) -> anyhow::Result<ExitCode> {
     install_interrupt_handler();
     let env_url = std::env::var("DATABASE_URL").ok();
     let prepared = (|| -> Result<copy::Options, CopyError> {
-        let located = locate::locate(
-            &args.root,
-            args.schema.as_deref(),
-            args.from.as_deref(),
-            &|var| std::env::var(var).ok(),
-        )
-        .map_err(CopyError::Source)?;
+        let env = |name: &str| std::env::var(name).ok();
+        let project = prisma_project::locate(&args.root, args.schema.as_deref())
+            .map_err(|e| CopyError::Schema(e.to_string()))?
+            .ok_or_else(|| {
+                CopyError::Schema(format!(
+                    "no Prisma schema in {} (prisma.config.ts, package.json's prisma.schema, prisma/schema.prisma, schema.prisma); pass --schema FILE",
+                    args.root.display()
+                ))
+            })?;
+        let sqlite_path = match &args.from {
+            Some(path) => path.clone(),
+            None => project
+                .sqlite_file(&env)
+                .map_err(|e| CopyError::Source(format!("{e}; pass --from SQLITE_FILE")))?,
+        };
+        let schema_text: String = project
+            .files
+            .iter()
+            .map(|f| f.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
         let (target, source) = config::find_url(args.to.as_deref(), env_url.as_deref(), &args.root)
             .map_err(|e| CopyError::Target(e.replace("--database-url", "--to")))?;
         let target_source = match source {
@@ -79,8 +94,9 @@ pub fn run(args: CopyDataArgs, global: &Global) -> anyhow::Result<ExitCode> {
             other => other.to_string(),
         };
         Ok(copy::Options {
-            schema_path: located.schema,
-            sqlite_path: located.sqlite,
+            schema_text,
+            schema_label: prisma_project::slash(&project.schema),
+            sqlite_path,
             target,
             target_source,
             truncate: args.truncate,

@@ -47,7 +47,13 @@ fn digits(bytes: &[u8], at: usize, n: usize) -> Option<i64> {
 /// (`Err` with a reason otherwise).
 pub fn parse_text(text: &str) -> Result<(i64, bool), &'static str> {
     let b = text.as_bytes();
-    let (year, month, day) = match (digits(b, 0, 4), b.get(4), digits(b, 5, 2), b.get(7), digits(b, 8, 2)) {
+    let (year, month, day) = match (
+        digits(b, 0, 4),
+        b.get(4),
+        digits(b, 5, 2),
+        b.get(7),
+        digits(b, 8, 2),
+    ) {
         (Some(y), Some(b'-'), Some(m), Some(b'-'), Some(d)) => (y, m, d),
         _ => return Err("not a date: expected YYYY-MM-DD…"),
     };
@@ -176,7 +182,10 @@ mod tests {
         assert_eq!(iso("2024-01-01T01:30:00-0130"), "2024-01-01T03:00:00.000Z");
         assert_eq!(iso("2024-01-01T01:30:00+05"), "2023-12-31T20:30:00.000Z");
         assert_eq!(iso("2024-01-01T00:00:00.5Z"), "2024-01-01T00:00:00.500Z");
-        assert_eq!(iso("2024-01-01T00:00:00.123456Z"), "2024-01-01T00:00:00.123456Z");
+        assert_eq!(
+            iso("2024-01-01T00:00:00.123456Z"),
+            "2024-01-01T00:00:00.123456Z"
+        );
         assert_eq!(iso("2024-01-01 00:00"), "2024-01-01T00:00:00.000Z");
         assert_eq!(iso("1999-12-31"), "1999-12-31T00:00:00.000Z");
         assert_eq!(iso("1969-07-20T20:17:40Z"), "1969-07-20T20:17:40.000Z");

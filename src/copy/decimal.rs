@@ -215,7 +215,11 @@ fn plain(digits: &str, exponent: i64) -> String {
     } else {
         let point = digits.len() as i64 + exponent;
         if point > 0 {
-            format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+            format!(
+                "{}.{}",
+                &digits[..point as usize],
+                &digits[point as usize..]
+            )
         } else {
             format!("0.{}{digits}", "0".repeat((-point) as usize))
         }
@@ -249,7 +253,9 @@ mod tests {
         assert_eq!(Decimal::parse("-1.5E-3").unwrap().normalized(), "-0.0015");
         assert_eq!(Decimal::parse(".5").unwrap().normalized(), "0.5");
         assert_eq!(Decimal::parse("12.3400").unwrap().scale, 4);
-        for bad in ["", "-", ".", "1.2.3", "abc", "1e", "1e+", "NaN", "Infinity", "1_000"] {
+        for bad in [
+            "", "-", ".", "1.2.3", "abc", "1e", "1e+", "NaN", "Infinity", "1_000",
+        ] {
             assert!(Decimal::parse(bad).is_none(), "{bad}");
         }
     }
@@ -288,10 +294,19 @@ mod tests {
     #[test]
     fn floats_by_their_shortest_text() {
         assert_eq!(Decimal::from_f64(0.1).unwrap().normalized(), "0.1");
-        assert_eq!(Decimal::from_f64(1e21).unwrap().normalized(), "1000000000000000000000");
-        assert_eq!(Decimal::from_f64(-2.5e-7).unwrap().normalized(), "-0.00000025");
+        assert_eq!(
+            Decimal::from_f64(1e21).unwrap().normalized(),
+            "1000000000000000000000"
+        );
+        assert_eq!(
+            Decimal::from_f64(-2.5e-7).unwrap().normalized(),
+            "-0.00000025"
+        );
         assert!(Decimal::from_f64(f64::INFINITY).is_none());
-        assert_eq!(Decimal::from_i64(i64::MIN).normalized(), i64::MIN.to_string());
+        assert_eq!(
+            Decimal::from_i64(i64::MIN).normalized(),
+            i64::MIN.to_string()
+        );
     }
 
     #[test]
@@ -300,6 +315,9 @@ mod tests {
         assert_eq!(d.integer_digits(), 3);
         assert_eq!(d.significant_fraction_digits(), 2);
         assert_eq!(Decimal::parse("0.001").unwrap().integer_digits(), 0);
-        assert_eq!(Decimal::parse("1e3").unwrap().significant_fraction_digits(), 0);
+        assert_eq!(
+            Decimal::parse("1e3").unwrap().significant_fraction_digits(),
+            0
+        );
     }
 }

@@ -27,7 +27,8 @@ impl Reader<'_> {
     }
 
     fn blank(&mut self) {
-        while self.at < self.text.len() && matches!(self.text[self.at], b' ' | b'\t' | b'\n' | b'\r')
+        while self.at < self.text.len()
+            && matches!(self.text[self.at], b' ' | b'\t' | b'\n' | b'\r')
         {
             self.at += 1;
         }
@@ -100,7 +101,10 @@ impl Reader<'_> {
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.at;
                 while self.at < self.text.len()
-                    && matches!(self.text[self.at], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                    && matches!(
+                        self.text[self.at],
+                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+                    )
                 {
                     self.at += 1;
                 }
@@ -170,16 +174,19 @@ impl Reader<'_> {
                             let first = self.hex4()?;
                             let code = if (0xD800..0xDC00).contains(&first) {
                                 if !self.text[self.at..].starts_with(b"\\u") {
-                                    return self.error("a lone surrogate \\u escape (jsonb refuses it)");
+                                    return self
+                                        .error("a lone surrogate \\u escape (jsonb refuses it)");
                                 }
                                 self.at += 2;
                                 let second = self.hex4()?;
                                 if !(0xDC00..0xE000).contains(&second) {
-                                    return self.error("a lone surrogate \\u escape (jsonb refuses it)");
+                                    return self
+                                        .error("a lone surrogate \\u escape (jsonb refuses it)");
                                 }
                                 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
                             } else if (0xDC00..0xE000).contains(&first) {
-                                return self.error("a lone surrogate \\u escape (jsonb refuses it)");
+                                return self
+                                    .error("a lone surrogate \\u escape (jsonb refuses it)");
                             } else {
                                 first
                             };
@@ -200,7 +207,10 @@ impl Reader<'_> {
                         0xe0..=0xef => 3,
                         _ => 4,
                     };
-                    out.push_str(std::str::from_utf8(&self.text[self.at..self.at + len]).unwrap_or("\u{fffd}"));
+                    out.push_str(
+                        std::str::from_utf8(&self.text[self.at..self.at + len])
+                            .unwrap_or("\u{fffd}"),
+                    );
                     self.at += len;
                 }
             }

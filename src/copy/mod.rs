@@ -11,7 +11,6 @@
 //! everything back. [`report`] renders the result.
 
 pub mod checksum;
-pub mod locate;
 pub mod datetime;
 pub mod decimal;
 pub mod json;
@@ -66,7 +65,10 @@ pub const CREATE_TABLES_HINT: &str = "create the tables first with Prisma agains
 /// What to copy, from where, to where.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub schema_path: PathBuf,
+    /// The schema's text (every file of a schema folder).
+    pub schema_text: String,
+    /// The schema as shown to a person.
+    pub schema_label: String,
     pub sqlite_path: PathBuf,
     pub target: DbUrl,
     /// Where the target URL came from, for the report.
@@ -187,7 +189,10 @@ enum Message {
     Rows(Vec<Vec<Value>>),
     Bad(Box<BadValue>),
     /// The job's rows are all read.
-    End { rows: u64, checksum: Checksum },
+    End {
+        rows: u64,
+        checksum: Checksum,
+    },
     Failed(CopyError),
 }
 
@@ -208,10 +213,8 @@ struct Job {
 /// Runs the copy. `interrupted` is set by the caller's Ctrl-C handler.
 pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CopyError> {
     let started = Instant::now();
-    let schema_text = read_schema(&options.schema_path)?;
-    let schema = Schema::parse(&schema_text).map_err(|e| {
-        CopyError::Schema(format!("cannot read {}: {e}", options.schema_path.display()))
-    })?;
+    let schema = Schema::parse(&options.schema_text)
+        .map_err(|e| CopyError::Schema(format!("cannot read {}: {e}", options.schema_label)))?;
     let specs = plan::tables(&schema).map_err(CopyError::Mismatch)?;
 
     let sqlite = open_sqlite(&options.sqlite_path)?;
@@ -375,7 +378,8 @@ pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CopyEr
     let bars = Bars::new(options.progress);
     let (sender, receiver) = sync_channel::<Message>(4);
     let outcome = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| read_all(sqlite, &specs, &limits, &jobs, sender, interrupted, delay));
+        let reader =
+            scope.spawn(|| read_all(sqlite, &specs, &limits, &jobs, sender, interrupted, delay));
         let written = write_all(
             &mut tx,
             &specs,
@@ -448,7 +452,7 @@ pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CopyEr
             EXIT_NOT_COPIED
         },
         source: options.sqlite_path.display().to_string(),
-        schema: options.schema_path.display().to_string(),
+        schema: options.schema_label.clone(),
         target: options.target.redacted(),
         target_from: options.target_source.clone(),
         target_schema,
@@ -460,35 +464,6 @@ pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CopyEr
         rows: total_rows,
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-/// The schema file, or every `.prisma` file of a schema folder.
-fn read_schema(path: &std::path::Path) -> Result<String, CopyError> {
-    let error = |e: std::io::Error| CopyError::Schema(format!("cannot read {}: {e}", path.display()));
-    if path.is_dir() {
-        let mut files: Vec<PathBuf> = Vec::new();
-        let mut stack = vec![path.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).map_err(error)? {
-                let entry = entry.map_err(error)?;
-                let p = entry.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|e| e == "prisma") {
-                    files.push(p);
-                }
-            }
-        }
-        files.sort();
-        let mut text = String::new();
-        for file in files {
-            text.push_str(&std::fs::read_to_string(&file).map_err(error)?);
-            text.push('\n');
-        }
-        Ok(text)
-    } else {
-        std::fs::read_to_string(path).map_err(error)
-    }
 }
 
 fn open_sqlite(path: &std::path::Path) -> Result<rusqlite::Connection, CopyError> {
@@ -518,7 +493,9 @@ fn check_source(
 ) -> Result<Vec<Skipped>, CopyError> {
     let mut statement = sqlite
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .map_err(source_error("cannot read the SQLite file (is it a SQLite database?)"))?;
+        .map_err(source_error(
+            "cannot read the SQLite file (is it a SQLite database?)",
+        ))?;
     let tables: Vec<String> = statement
         .query_map([], |row| row.get(0))
         .and_then(|rows| rows.collect())
@@ -939,7 +916,7 @@ fn set_sequences(
                     let row = tx
                         .query_one(
                             &format!(
-                                "SELECT setval($1::regclass, COALESCE(max({c})::bigint, 1), max({c}) IS NOT NULL), max({c}) IS NOT NULL FROM {table}"
+                                "SELECT setval($1::text::regclass, COALESCE(max({c})::bigint, 1), max({c}) IS NOT NULL), max({c}) IS NOT NULL FROM {table}"
                             ),
                             &[seq],
                         )
@@ -982,7 +959,11 @@ fn read_back(
     let mut checksum = Checksum::default();
     let mut canonical = Vec::with_capacity(256);
     let read_error = |e: postgres::Error| {
-        CopyError::Target(format!("reading back \"{}\" failed: {}", spec.name, describe(&e)))
+        CopyError::Target(format!(
+            "reading back \"{}\" failed: {}",
+            spec.name,
+            describe(&e)
+        ))
     };
     while let Some(row) = rows.next().map_err(read_error)? {
         canonical.clear();

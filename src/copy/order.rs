@@ -62,8 +62,8 @@ pub fn order(count: usize, keys: &[ForeignKey], names: &[String]) -> Result<Orde
             .collect::<Vec<usize>>()
     };
     while tables.len() < count {
-        let ready = (0..count)
-            .find(|&t| !placed[t] && waiting(t, &placed, &broken, false).is_empty());
+        let ready =
+            (0..count).find(|&t| !placed[t] && waiting(t, &placed, &broken, false).is_empty());
         let next = match ready {
             Some(t) => t,
             None => {

@@ -312,8 +312,14 @@ mod tests {
             }
         );
         assert!(tables[0].columns[0].autoincrement);
-        assert_eq!(tables[2].columns[0].source, Source::Scalar(crate::prisma_model::ScalarType::String));
-        assert_eq!(tables[2].columns[1].source, Source::Scalar(crate::prisma_model::ScalarType::Int));
+        assert_eq!(
+            tables[2].columns[0].source,
+            Source::Scalar(crate::prisma_model::ScalarType::String)
+        );
+        assert_eq!(
+            tables[2].columns[1].source,
+            Source::Scalar(crate::prisma_model::ScalarType::Int)
+        );
     }
 
     #[test]
@@ -327,7 +333,10 @@ mod tests {
             has_default: false,
             enum_labels: Vec::new(),
         };
-        assert_eq!(limits(&column("numeric", (65 << 16) + 30 + 4)).numeric, Some((65, 30)));
+        assert_eq!(
+            limits(&column("numeric", (65 << 16) + 30 + 4)).numeric,
+            Some((65, 30))
+        );
         assert_eq!(limits(&column("timestamp", 3)).timestamp_precision, Some(3));
         assert_eq!(limits(&column("varchar", 259)).max_chars, Some(255));
         assert_eq!(limits(&column("text", -1)), Limits::default());

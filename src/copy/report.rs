@@ -27,7 +27,10 @@ pub fn human(report: &Report) -> String {
         report.target, report.target_from, report.target_schema
     );
     if report.truncated {
-        let _ = writeln!(out, "      the target tables were emptied first (--truncate)");
+        let _ = writeln!(
+            out,
+            "      the target tables were emptied first (--truncate)"
+        );
     }
     out.push('\n');
     let width = report

@@ -35,7 +35,10 @@ pub enum Value {
 pub enum Source {
     Scalar(ScalarType),
     /// An enum: its stored labels.
-    Enum { name: String, labels: Vec<String> },
+    Enum {
+        name: String,
+        labels: Vec<String>,
+    },
 }
 
 /// The target column's limits that a value must respect.
@@ -282,7 +285,9 @@ impl<'a> FromSql<'a> for Value {
             Type::NUMERIC => Value::Numeric(Decimal::from_pg_binary(raw)?),
             Type::BYTEA => Value::Bytes(raw.to_vec()),
             Type::TIMESTAMP | Type::TIMESTAMPTZ => Value::Timestamp(int(8)?),
-            Type::JSONB => Value::Json(std::str::from_utf8(raw.get(1..).ok_or("short jsonb")?)?.to_string()),
+            Type::JSONB => {
+                Value::Json(std::str::from_utf8(raw.get(1..).ok_or("short jsonb")?)?.to_string())
+            }
             Type::JSON => Value::Json(text()?),
             _ => match ty.kind() {
                 Kind::Enum(_) => Value::Text(text()?),
@@ -318,7 +323,11 @@ impl Value {
             }
             Value::Float(f) => {
                 out.push(3);
-                let bits = if f.is_nan() { f64::NAN.to_bits() } else { f.to_bits() };
+                let bits = if f.is_nan() {
+                    f64::NAN.to_bits()
+                } else {
+                    f.to_bits()
+                };
                 out.extend_from_slice(&bits.to_le_bytes());
             }
             Value::Numeric(d) => var(4, d.normalized().as_bytes(), out),
@@ -383,7 +392,12 @@ mod tests {
         };
         assert!(convert(ValueRef::Integer(1 << 40), &scalar(ScalarType::Int), &int4).is_err());
         assert_eq!(
-            convert(ValueRef::Integer(i64::MAX), &scalar(ScalarType::BigInt), &none).unwrap(),
+            convert(
+                ValueRef::Integer(i64::MAX),
+                &scalar(ScalarType::BigInt),
+                &none
+            )
+            .unwrap(),
             Value::Int(i64::MAX)
         );
         assert!(convert(ValueRef::Text(b"12"), &scalar(ScalarType::Int), &none).is_err());
@@ -393,7 +407,14 @@ mod tests {
             convert(ValueRef::Real(3.14), &scalar(ScalarType::Json), &none).unwrap(),
             Value::Json("3.14".into())
         );
-        assert!(convert(ValueRef::Real(f64::INFINITY), &scalar(ScalarType::Json), &none).is_err());
+        assert!(
+            convert(
+                ValueRef::Real(f64::INFINITY),
+                &scalar(ScalarType::Json),
+                &none
+            )
+            .is_err()
+        );
         let numeric = Limits {
             numeric: Some((65, 30)),
             ..Limits::default()

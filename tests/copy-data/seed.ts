@@ -73,7 +73,7 @@ const samples: Prisma.SampleCreateInput[] = [
     float: Infinity,
     floatOpt: -Infinity,
     decimal: new Prisma.Decimal("-0.000000000000000000000000000001"),
-    decOpt: new Prisma.Decimal("99999999999999999999999999999999999.5"),
+    decOpt: new Prisma.Decimal("-99999.000001"),
     flag: false,
     flagOpt: false,
     at: new Date("1969-07-20T20:17:40.000Z"),
