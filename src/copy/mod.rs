@@ -419,7 +419,7 @@ pub fn run(options: &Options, interrupted: &AtomicBool) -> Result<Report, CopyEr
     let mut all_verified = true;
     let mut total_rows = 0;
     for (t, spec) in specs.iter().enumerate() {
-        let (read, written, source_sum) = results[t].clone().expect("every table is loaded");
+        let (read, written, source_sum) = results[t].expect("every table is loaded");
         let target_sum = read_back(&mut tx, spec, &qualified[t])?;
         let verified = source_sum == target_sum && read == written;
         all_verified &= verified;
@@ -689,7 +689,7 @@ fn read_all(
                     Err(reason) => {
                         row_bad = true;
                         bad_seen = true;
-                        let key = row_key(spec, job, &row);
+                        let key = row_key(spec, job, row);
                         if !send(Message::Bad(Box::new(BadValue {
                             table: spec.name.clone(),
                             column: column.name.clone(),
