@@ -79,6 +79,7 @@ pub fn run(args: CopyDataArgs, global: &Global) -> anyhow::Result<ExitCode> {
             Some(path) => path.clone(),
             None => project
                 .sqlite_file(&env)
+                .map(|p| p.components().filter(|c| *c != std::path::Component::CurDir).collect())
                 .map_err(|e| CopyError::Source(format!("{e}; pass --from SQLITE_FILE")))?,
         };
         let schema_text: String = project
@@ -104,7 +105,7 @@ pub fn run(args: CopyDataArgs, global: &Global) -> anyhow::Result<ExitCode> {
         })
     })();
     let result = prepared.and_then(|options| {
-        if args.format == Format::Human {
+        if options.progress {
             eprintln!(
                 "pgshift copy-data: {} -> {}",
                 options.sqlite_path.display(),

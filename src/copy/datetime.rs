@@ -55,7 +55,7 @@ pub fn parse_text(text: &str) -> Result<(i64, bool), &'static str> {
         digits(b, 8, 2),
     ) {
         (Some(y), Some(b'-'), Some(m), Some(b'-'), Some(d)) => (y, m, d),
-        _ => return Err("not a date: expected YYYY-MM-DD…"),
+        _ => return Err("expected YYYY-MM-DD at the start"),
     };
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return Err("no such calendar date");

@@ -57,7 +57,7 @@ pub const TEST_DELAY_ENV: &str = "PGSHIFT_COPY_TEST_DELAY_MS";
 
 /// How to baseline the PostgreSQL migrations, printed because `_prisma_migrations` is not
 /// copied (its checksums and names belong to the SQLite migrations).
-pub const BASELINE_HINT: &str = "_prisma_migrations is not copied: it records the SQLite migrations. Baseline the PostgreSQL migrations instead: for each folder in prisma/migrations run `npx prisma migrate resolve --applied <folder name>` (or create one baseline with `npx prisma migrate diff --from-empty --to-schema-datamodel prisma/schema.prisma --script > prisma/migrations/0_init/migration.sql` and `npx prisma migrate resolve --applied 0_init`)";
+pub const BASELINE_HINT: &str = "it records the SQLite migrations; baseline the PostgreSQL ones instead: for each folder in prisma/migrations run `npx prisma migrate resolve --applied <folder name>` (or create one baseline with `npx prisma migrate diff --from-empty --to-schema-datamodel prisma/schema.prisma --script > prisma/migrations/0_init/migration.sql` and `npx prisma migrate resolve --applied 0_init`)";
 
 /// The command that creates missing tables.
 pub const CREATE_TABLES_HINT: &str = "create the tables first with Prisma against PostgreSQL: `npx prisma migrate deploy` (or `npx prisma db push`) with the PostgreSQL schema that `pgshift init-postgres --write` prepares";

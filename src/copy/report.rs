@@ -87,7 +87,7 @@ pub fn human(report: &Report) -> String {
         );
     }
     for s in &report.skipped {
-        let _ = writeln!(out, "not copied: {} ({})", s.table, s.reason);
+        let _ = writeln!(out, "not copied: {}: {}", s.table, s.reason);
     }
     let rate = if report.seconds > 0.0 {
         report.rows as f64 / report.seconds
