@@ -38,7 +38,7 @@ use self::plan::TableSpec;
 use self::value::{Limits, Value};
 use crate::prisma_model::Schema;
 use crate::verify::config::DbUrl;
-use crate::verify::postgres::{describe, ident};
+use crate::verify::postgres::ident;
 
 /// Exit code: copied and verified.
 pub const EXIT_COPIED: u8 = 0;
@@ -114,6 +114,21 @@ impl CopyError {
             CopyError::Unconvertible { .. } => EXIT_NOT_COPIED,
             _ => EXIT_ERROR,
         }
+    }
+}
+
+/// The server's message with its detail (which names the offending key) and SQLSTATE.
+fn describe(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!(
+                "{} ({detail}) (SQLSTATE {})",
+                db.message(),
+                db.code().code()
+            ),
+            None => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        },
+        None => crate::verify::postgres::describe(error),
     }
 }
 
