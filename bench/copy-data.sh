@@ -18,7 +18,9 @@
 #   bash bench/copy-data.sh            # needs PostgreSQL (scripts/pg-test-setup.sh), sqlite3,
 #                                      # pgloader (apt-get install -y pgloader), and
 #                                      # npm ci --prefix tests/copy-data for step 5
-# Env: COPY_BENCH_SCALE (default 1: ~1.1M rows), PGSHIFT_TEST_DATABASE_URL, PGSHIFT_BIN (a
+# Env: COPY_BENCH_FORMS=mixed (default: every storage form Prisma files hold) or iso (DateTimes
+# as ISO text only and Json as text only: a database pgloader can load, for its speed),
+# COPY_BENCH_SCALE (default 1: ~1.1M rows), PGSHIFT_TEST_DATABASE_URL, PGSHIFT_BIN (a
 # pgshift binary to time instead of a fresh release build).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -27,6 +29,7 @@ cache="$here/.cache/copy-data"
 url="${PGSHIFT_TEST_DATABASE_URL:-postgresql://pgshift:pgshift@127.0.0.1:5432/pgshift_test}"
 scale="${COPY_BENCH_SCALE:-1}"
 div="${COPY_BENCH_DIVIDE:-1}"
+forms="${COPY_BENCH_FORMS:-mixed}"
 node_project="$top/tests/copy-data"
 mkdir -p "$cache"
 export PGOPTIONS="-c client_min_messages=warning"
@@ -49,7 +52,8 @@ fresh_schema() {
 }
 
 # --- 1. the SQLite database -------------------------------------------------------------
-db="$cache/bench.db"
+db="$cache/bench-$forms.db"
+if [[ $forms == iso ]]; then ms="0"; else ms="1"; fi
 n_users=$((200000 * scale / div)); n_posts=$((300000 * scale / div)); n_samples=$((150000 * scale / div))
 n_events=$((100000 * scale / div)); n_stock=$((50000 * scale / div))
 rm -f "$db"
@@ -67,7 +71,7 @@ INSERT INTO users (id, email, name, role, created_at, manager_id, "teamId")
 SELECT i, 'user' || i || '@example.com',
        CASE WHEN i % 7 = 0 THEN NULL ELSE 'Ünïcødé user ' || i || ' 👩‍💻' END,
        CASE i % 3 WHEN 0 THEN 'MEMBER' WHEN 1 THEN 'administrator' ELSE 'GUEST' END,
-       CASE i % 3
+       CASE $ms * (i % 3)
          WHEN 0 THEN strftime('%Y-%m-%dT%H:%M:%f+00:00', 1700000000 + i, 'unixepoch')
          WHEN 1 THEN 1700000000000 + i * 1001
          ELSE strftime('%Y-%m-%d %H:%M:%S', 1700000000 + i, 'unixepoch') END,
@@ -80,7 +84,7 @@ INSERT INTO "Tag" (id, label) SELECT i, 'tag-' || i FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $n_posts)
 INSERT INTO "Post" (id, title, "authorId", "publishedAt")
 SELECT printf('cl%010dpost', i), 'Post number ' || i || ' — “quoted”', (i % $n_users) + 1,
-       CASE i % 4 WHEN 0 THEN NULL WHEN 1 THEN 1600000000000 + i
+       CASE i % 4 WHEN 0 THEN NULL WHEN $ms THEN 1600000000000 + i
          ELSE strftime('%Y-%m-%dT%H:%M:%f+00:00', 1600000000 + i, 'unixepoch') END
   FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $n_posts)
@@ -93,13 +97,13 @@ INSERT INTO "Sample" SELECT
        i * 0.5 + 0.25, CASE WHEN i % 3 = 0 THEN NULL ELSE 1.0 / i END,
        i * 1.01, CASE WHEN i % 3 = 0 THEN NULL ELSE i END,
        i % 2, CASE WHEN i % 3 = 0 THEN NULL ELSE (i + 1) % 2 END,
-       CASE i % 3
+       CASE $ms * (i % 3)
          WHEN 0 THEN strftime('%Y-%m-%dT%H:%M:%f+00:00', 1650000000 + i, 'unixepoch')
          WHEN 1 THEN 1650000000000 + i * 37
          ELSE strftime('%Y-%m-%d %H:%M:%S', 1650000000 + i, 'unixepoch') END,
-       CASE WHEN i % 2 = 0 THEN NULL ELSE 1650000000000 + i END,
+       CASE WHEN i % 2 = 0 THEN NULL WHEN $ms = 0 THEN strftime('%Y-%m-%dT%H:%M:%f+00:00', 1650000000 + i, 'unixepoch') ELSE 1650000000000 + i END,
        CASE i % 3 WHEN 0 THEN '{"i":' || i || ',"tags":["a","b"],"nested":{"ok":true}}'
-         WHEN 1 THEN i * 0.5 ELSE '"text ' || i || '"' END,
+         WHEN $ms THEN i * 0.5 ELSE '"text ' || i || '"' END,
        CASE WHEN i % 2 = 0 THEN NULL ELSE '[1,2,3]' END,
        randomblob(16), CASE WHEN i % 2 = 0 THEN NULL ELSE x'00ff' END,
        CASE i % 3 WHEN 0 THEN 'MEMBER' WHEN 1 THEN 'administrator' ELSE 'GUEST' END,
@@ -108,7 +112,7 @@ INSERT INTO "Sample" SELECT
   FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $n_events)
 INSERT INTO "Event" (id, name, at) SELECT i, 'event ' || i,
-       CASE i % 3
+       CASE $ms * (i % 3)
          WHEN 0 THEN strftime('%Y-%m-%dT%H:%M:%f+00:00', 1700000000 + i, 'unixepoch')
          WHEN 1 THEN 1700000000000 + i
          ELSE strftime('%Y-%m-%d %H:%M:%S', 1700000000 + i, 'unixepoch') END
