@@ -10,8 +10,8 @@
 #      checksums before it commits;
 #   3. pgloader (Debian's package) in data-only mode into the same tables;
 #   4. the floor: psql `\copy` of pre-converted CSV (exported from pgshift's result) into the
-#      same tables, foreign keys made DEFERRABLE INITIALLY DEFERRED so that any order loads and
-#      every key is still checked;
+#      same tables in one transaction, the foreign keys dropped first and added back (checked in
+#      bulk) at the end, as pg_restore does;
 #   5. what pgloader makes of the database the tests write through the real Prisma client:
 #      every value read back through Prisma, compared with the SQLite side.
 #
@@ -163,12 +163,20 @@ for t in "${tables[@]}"; do
     psql -q -v ON_ERROR_STOP=1 "$url" -c "\\copy (SELECT * FROM bench_pgshift.\"$t\") TO '$cache/floor-$t.csv' CSV"
 done
 fresh_schema bench_floor
-psql -At "$url" -c "SELECT format('ALTER TABLE bench_floor.%I ALTER CONSTRAINT %I DEFERRABLE INITIALLY DEFERRED;', cl.relname, con.conname)
+# pg_restore's way: the keys dropped, the rows copied, the keys added back (and checked in bulk),
+# all in one transaction.
+keys_sql=$(psql -At "$url" -c "SELECT string_agg(format('ALTER TABLE bench_floor.%I ADD CONSTRAINT %I %s;', cl.relname, con.conname, pg_get_constraintdef(con.oid)), E'\n')
   FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
- WHERE n.nspname = 'bench_floor' AND con.contype = 'f'" | psql -q -v ON_ERROR_STOP=1 "$url"
+ WHERE n.nspname = 'bench_floor' AND con.contype = 'f'")
+drop_sql=$(psql -At "$url" -c "SELECT string_agg(format('ALTER TABLE bench_floor.%I DROP CONSTRAINT %I;', cl.relname, con.conname), E'\n')
+  FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
+ WHERE n.nspname = 'bench_floor' AND con.contype = 'f'")
 {
     echo "BEGIN;"
+    echo "SET search_path TO bench_floor;"
+    echo "$drop_sql"
     for t in "${tables[@]}"; do echo "\\copy bench_floor.\"$t\" FROM '$cache/floor-$t.csv' CSV"; done
+    echo "$keys_sql"
     echo "COMMIT;"
 } > "$cache/floor.sql"
 start=$(now)

@@ -79,7 +79,11 @@ pub fn run(args: CopyDataArgs, global: &Global) -> anyhow::Result<ExitCode> {
             Some(path) => path.clone(),
             None => project
                 .sqlite_file(&env)
-                .map(|p| p.components().filter(|c| *c != std::path::Component::CurDir).collect())
+                .map(|p| {
+                    p.components()
+                        .filter(|c| *c != std::path::Component::CurDir)
+                        .collect()
+                })
                 .map_err(|e| CopyError::Source(format!("{e}; pass --from SQLITE_FILE")))?,
         };
         let schema_text: String = project

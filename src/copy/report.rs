@@ -76,6 +76,7 @@ pub fn human(report: &Report) -> String {
             }
         }
     }
+    let _ = writeln!(out, "foreign keys: {}", report.foreign_keys);
     for d in &report.deferred_updates {
         let _ = writeln!(
             out,
