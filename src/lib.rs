@@ -2,12 +2,14 @@
 //! TypeScript project moving to PostgreSQL. The library is the engine (parse, rules, edits);
 //! the binary adds the command line, printing and writing.
 
+pub mod copy;
 pub mod edit;
 pub mod engine;
 pub mod git;
 pub mod init;
 pub mod kinds;
 pub mod patch;
+pub mod prisma_model;
 pub mod prisma_project;
 pub mod prisma_schema;
 pub mod report_md;
