@@ -8,6 +8,7 @@ pub mod git;
 pub mod init;
 pub mod kinds;
 pub mod patch;
+pub mod prisma_project;
 pub mod prisma_schema;
 pub mod report_md;
 pub mod rules;
