@@ -643,16 +643,89 @@ mod signals {
         assert!(started.elapsed() < Duration::from_secs(10));
 
         // SIGINT too, once: the binary handles it and its exit code comes back.
-        let handler = stand_in(
-            "handles-int",
-            "count=0\ntrap 'count=$((count + 1))' INT\ntouch \"$READY\"\nwhile [ \"$count\" -eq 0 ]; do sleep 0.05; done\nsleep 0.5\necho \"interrupts: $count\"\nexit 130\n",
-        );
-        let child = launcher(&handler, &ready);
+        if !python_available("exit_codes_and_signals_pass_through_the_launcher") {
+            return;
+        }
+        let child = launcher(&counts_interrupts(), &ready);
         wait_for(&ready);
         kill(child.id(), "INT");
         let output = child.wait_with_output().unwrap();
         assert_eq!(output.status.code(), Some(130), "{:?}", output.status);
         assert_eq!(stdout(&output), "interrupts: 1\n");
+    }
+
+    /// A stand-in that counts the SIGINTs it gets (every one: Python runs a handler per signal
+    /// delivered, where a shell's trap can merge two that arrive during one command).
+    fn counts_interrupts() -> PathBuf {
+        stand_in(
+            "counts-interrupts",
+            "exec python3 -c '\nimport os, signal, time\ncount = 0\ndef on_int(*_):\n    global count\n    count += 1\nsignal.signal(signal.SIGINT, on_int)\nopen(os.environ[\"READY\"], \"w\").close()\nstart = time.time()\nwhile count == 0 and time.time() - start < 20:\n    time.sleep(0.01)\ntime.sleep(0.5)\nprint(\"interrupts:\", count, flush=True)\nraise SystemExit(130)\n'\n",
+        )
+    }
+
+    fn python_available(test: &str) -> bool {
+        let found = Command::new("python3")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "python3 is needed for {test} in CI"
+            );
+            eprintln!("SKIPPED {test}: python3 is not installed");
+        }
+        found
+    }
+
+    /// Runs the launcher as the foreground process group of a new terminal (Python's `pty`)
+    /// and types Ctrl-C: the terminal signals the launcher and the binary alike, so the
+    /// launcher must not pass on a second SIGINT (`pgshift verify` takes a second one as
+    /// "interrupted twice" and skips dropping its scratch schema).
+    #[test]
+    fn a_ctrl_c_in_a_terminal_reaches_pgshift_once() {
+        if !node_available("a_ctrl_c_in_a_terminal_reaches_pgshift_once")
+            || !python_available("a_ctrl_c_in_a_terminal_reaches_pgshift_once")
+        {
+            return;
+        }
+        let ready = scratch().join("stand-ins").join("ready-pty");
+        let _ = std::fs::remove_file(&ready);
+        let driver = r#"
+import os, pty, sys, time
+launcher, binary, ready = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["PGSHIFT_BINARY"] = binary
+    os.environ["READY"] = ready
+    os.execvp(launcher, [launcher])
+start = time.time()
+while not os.path.exists(ready) and time.time() - start < 20:
+    time.sleep(0.02)
+os.write(fd, b"\x03")
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+print(out.decode().replace("\r", ""), end="")
+print("exit", os.waitstatus_to_exitcode(status))
+"#;
+        let output = run_ok(
+            Command::new("python3")
+                .args(["-c", driver])
+                .arg(installed().join("node_modules/.bin/pgshift"))
+                .arg(counts_interrupts())
+                .arg(&ready),
+        );
+        let said = stdout(&output);
+        assert!(said.contains("interrupts: 1\n"), "{said}");
+        assert!(said.ends_with("exit 130\n"), "{said}");
     }
 }
 
