@@ -2,6 +2,7 @@
 //! TypeScript project moving to PostgreSQL. The library is the engine (parse, rules, edits);
 //! the binary adds the command line, printing and writing.
 
+pub mod copy;
 pub mod edit;
 pub mod engine;
 pub mod git;
@@ -9,6 +10,7 @@ pub mod init;
 pub mod kinds;
 pub mod packs;
 pub mod patch;
+pub mod prisma_model;
 pub mod prisma_project;
 pub mod prisma_schema;
 pub mod report_md;

@@ -166,3 +166,42 @@ fn after_type_checks() {
         );
     }
 }
+
+/// The guard sees every form of a workaround the fixture holds, however the code names it:
+/// `check` on `before/` has a change (or, where no edit is safe, a review) at each.
+#[test]
+fn check_sees_the_workaround_under_every_name() {
+    let output = pgshift(
+        &["check", "--format", "json", "fixtures/stage5/before"],
+        &repo(),
+    );
+    assert_eq!(code(&output), 1);
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let has = |path: &str, line: u64, rule: &str, kind: &str| {
+        findings.iter().any(|f| {
+            f["path"].as_str().is_some_and(|p| p.ends_with(path))
+                && f["line"] == line
+                && f["rule"] == rule
+                && f["kind"] == kind
+        })
+    };
+    let reporter = "src/services/media/sync/ProgressReporter.ts";
+    let worker = "src/services/media/queue/MediaSyncWorker.ts";
+    for (path, line, rule, kind) in [
+        (reporter, 8, "progress-await", "change"), // aliased import
+        (reporter, 9, "progress-await", "change"), // namespace member
+        (reporter, 10, "progress-await", "change"), // void statement
+        (reporter, 15, "progress-await", "review"), // arrow body
+        (worker, 127, "transaction-timeout", "change"), // const passed by name
+        (worker, 128, "transaction-timeout", "change"), // const spread
+        (worker, 130, "transaction-timeout", "review"), // const shared by two calls
+        (worker, 148, "transaction-timeout", "change"), // computed member
+        (worker, 131, "results-slice-50", "change"), // number const
+        (worker, 126, "sqlite-comments", "change"), // the comment by the edited const
+    ] {
+        assert!(
+            has(path, line, rule, kind),
+            "no {kind} of {rule} at {path}:{line}: {findings:#?}"
+        );
+    }
+}

@@ -514,6 +514,9 @@ fn the_data_check_catches_a_lost_update() {
         "--files",
         "600",
         "--no-sqlite",
+        // The fault sits in the batch shape's progress write.
+        "--pattern",
+        "batch",
         "--fault",
         "lost-update",
         "--format",

@@ -25,6 +25,9 @@ pub struct ApplyArgs {
     /// Put this `pgshift verify --format json` output's verdict and numbers in the report.
     #[arg(long, value_name = "FILE", requires = "report")]
     pub verify_json: Option<PathBuf>,
+    /// Write files that hold uncommitted changes (staged, unstaged or untracked) too.
+    #[arg(long)]
+    pub allow_dirty: bool,
 }
 
 pub fn run(args: ApplyArgs, global: &Global) -> anyhow::Result<ExitCode> {
@@ -42,6 +45,13 @@ pub fn run(args: ApplyArgs, global: &Global) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let (project, rules) = super::run_on_root(&args.root, &args.rules)?;
+    let to_write: Vec<PathBuf> = project
+        .files
+        .iter()
+        .filter(|f| f.result.is_some())
+        .map(|f| f.path.abs.clone())
+        .collect();
+    refuse_uncommitted(&args.root, &to_write, args.allow_dirty, "apply")?;
     let mut failed = Vec::new();
     let mut failed_paths = Vec::new();
     for file in &project.files {
@@ -94,6 +104,49 @@ pub fn run(args: ApplyArgs, global: &Global) -> anyhow::Result<ExitCode> {
         EXIT_CLEAN
     };
     Ok(ExitCode::from(code))
+}
+
+/// Like `cargo fix`: nothing is written while a file the run would change holds work git could
+/// not give back (staged or unstaged changes, or not tracked at all), unless `--allow-dirty`.
+/// Outside a git repository the run goes on, and says that there is no undo.
+pub(super) fn refuse_uncommitted(
+    root: &std::path::Path,
+    files: &[PathBuf],
+    allow_dirty: bool,
+    command: &str,
+) -> anyhow::Result<()> {
+    if files.is_empty() || allow_dirty {
+        return Ok(());
+    }
+    match pgshift::git::uncommitted(root, files).context(
+        "could not ask git which files hold uncommitted changes (--allow-dirty skips this)",
+    )? {
+        pgshift::git::WorkTreeState::NoRepository => {
+            eprintln!(
+                "pgshift: {} is not in a git repository: what {command} writes cannot be undone with git (keep a copy)",
+                root.display()
+            );
+            Ok(())
+        }
+        pgshift::git::WorkTreeState::Files(dirty) if dirty.is_empty() => Ok(()),
+        pgshift::git::WorkTreeState::Files(dirty) => {
+            let shown = |path: &PathBuf| {
+                path.strip_prefix(root)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string()
+            };
+            let list: String = dirty
+                .iter()
+                .map(|(path, state)| format!("\n  {} ({})", shown(path), state.describe()))
+                .collect();
+            anyhow::bail!(
+                "{} that {command} would change {} work git could not give back, so nothing was written:{list}\n  hint: commit or stash them first (then `git diff` shows exactly what pgshift did), or pass --allow-dirty",
+                report::plural(dirty.len(), "file"),
+                if dirty.len() == 1 { "holds" } else { "hold" }
+            )
+        }
+    }
 }
 
 fn as_item(f: &report::Finding) -> pgshift::report_md::Item {

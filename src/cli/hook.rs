@@ -27,7 +27,7 @@ pub enum HookAction {
         /// Write `.husky/pre-commit` instead of the git hook.
         #[arg(long)]
         husky: bool,
-        /// The command the hook runs [default: `pgshift` when it is on PATH, else this binary's path]
+        /// The command the hook runs [default: `pgshift` when it is on PATH (`npx --no pgshift` in a git hook when it is the npm package's, run by npx), else this binary's path]
         #[arg(long, value_name = "CMD")]
         command: Option<String>,
     },
@@ -61,7 +61,7 @@ pub fn run(args: HookArgs, _global: &Global) -> anyhow::Result<ExitCode> {
                     path.display()
                 );
             }
-            let command = command.unwrap_or_else(default_command);
+            let command = command.unwrap_or_else(|| default_command(husky));
             let body = if husky {
                 format!(
                     "# {MARKER}: refuse commits that bring back a SQLite workaround\n{command} check --staged\n"
@@ -121,19 +121,36 @@ fn hook_path(cwd: &Path, top: &Path, husky: bool) -> anyhow::Result<PathBuf> {
     Ok(cwd.join(hooks).join("pre-commit"))
 }
 
-/// `pgshift` when that name on PATH is this binary, else this binary's absolute path.
-fn default_command() -> String {
-    let exe = std::env::current_exe()
-        .ok()
-        .and_then(|p| std::fs::canonicalize(p).ok());
+/// `pgshift` when that name on PATH is this binary, else this binary's absolute path. When the
+/// npm package's launcher (which names itself in `PGSHIFT_LAUNCHER`) ran this binary, the name
+/// on PATH is that launcher: from a project's `node_modules/.bin` (put on PATH by npx, and by
+/// husky for its hooks, but not by git for a plain hook: there `npx --no pgshift` finds it), or
+/// from a global install.
+fn default_command(husky: bool) -> String {
+    let canonical = |path: PathBuf| std::fs::canonicalize(path).ok();
+    let exe = std::env::current_exe().ok().and_then(canonical);
+    let launcher = std::env::var_os("PGSHIFT_LAUNCHER")
+        .map(PathBuf::from)
+        .and_then(canonical);
     let on_path = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join("pgshift"))
             .find(|candidate| candidate.is_file())
-            .and_then(|p| std::fs::canonicalize(p).ok())
     });
-    match (exe, on_path) {
+    let found = on_path.clone().and_then(canonical);
+    match (exe, found) {
         (Some(exe), Some(found)) if exe == found => "pgshift".to_string(),
+        (_, Some(found)) if launcher.as_ref() == Some(&found) => {
+            let in_project = on_path
+                .as_deref()
+                .and_then(Path::parent)
+                .is_some_and(|dir| dir.ends_with("node_modules/.bin"));
+            if in_project && !husky {
+                "npx --no pgshift".to_string()
+            } else {
+                "pgshift".to_string()
+            }
+        }
         (Some(exe), _) => shell_quote(&exe.display().to_string()),
         (None, _) => "pgshift".to_string(),
     }

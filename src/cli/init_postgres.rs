@@ -49,6 +49,9 @@ pub struct InitArgs {
     /// The package manager the scripts call [default: from the lockfile].
     #[arg(long, value_enum)]
     pub package_manager: Option<PmArg>,
+    /// With --write: change files that hold uncommitted changes (staged, unstaged or untracked) too.
+    #[arg(long, requires = "write")]
+    pub allow_dirty: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -93,6 +96,13 @@ pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let mut err = String::new();
     let mut failed = Vec::new();
     if args.write {
+        let changed: Vec<PathBuf> = plan
+            .changes
+            .iter()
+            .filter(|c| c.before.is_some())
+            .map(|c| args.root.join(&c.path))
+            .collect();
+        super::apply::refuse_uncommitted(&args.root, &changed, args.allow_dirty, "init-postgres")?;
         failed = init::write(&args.root, &plan.changes);
     } else {
         let style = if global.color_stdout {

@@ -13,6 +13,7 @@ use pgshift::rules::{self, Rule};
 pub mod apply;
 pub mod baseline;
 pub mod check;
+pub mod copy_data;
 pub mod diff;
 pub mod hook;
 pub mod init_postgres;
@@ -28,8 +29,10 @@ const AFTER_HELP: &str = "\
 Exit codes:
   0  clean: nothing to change (check), all edits applied (apply), diff printed (diff)
   1  something is pending: findings (check), review places or skipped files left (apply),
-     changes pending (diff --exit-code), a failed verdict (verify)
-  2  error: bad arguments, a bad rule file, a write that failed, verify could not run
+     changes pending (diff --exit-code), a failed verdict (verify), copy-data not
+     verified or values that cannot be converted (nothing written)
+  2  error: bad arguments, a bad rule file, a write that failed, verify could not run,
+     files with uncommitted work that apply would change (see --allow-dirty)
 
 Colour: --color auto (default) colours a terminal only; NO_COLOR turns it off.";
 
@@ -61,6 +64,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Create the PostgreSQL scaffolding of the plan's Stages 1-4 (dry run unless --write).
     InitPostgres(init_postgres::InitArgs),
+    /// Copy the rows of the SQLite database into PostgreSQL, verified, in one transaction.
+    CopyData(copy_data::CopyDataArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +215,7 @@ pub fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> {
         Command::Hook(args) => hook::run(args, global),
         Command::Verify(args) => verify::run(args, global),
         Command::InitPostgres(args) => init_postgres::run(args, global),
+        Command::CopyData(args) => copy_data::run(args, global),
     }
 }
 

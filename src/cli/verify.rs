@@ -48,6 +48,29 @@ pub struct VerifyArgs {
     /// Skip the SQLite runs.
     #[arg(long)]
     pub no_sqlite: bool,
+    /// What runs the workload: the project's own Prisma client on Node (`prisma`; exit 2 when
+    /// it cannot run), the Rust model of it (`model`), or the client when it can run (`auto`).
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
+    /// The sync's shape: a transaction per batch, or the per-object shape (lanes of single
+    /// upserts, a transaction per object in the sync worker). Default: read from the code.
+    #[arg(long, value_enum)]
+    pub pattern: Option<PatternArg>,
+    /// Seconds for the limit search: after a failed run, where the settings break and the
+    /// smallest change that holds (measured); 0 turns it off.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub limit_budget: u64,
+    /// Search the limit upwards (doubling --files) even when the run holds.
+    #[arg(long)]
+    pub find_limit: bool,
+    /// A real-client run with no progress for this long is stopped and reported as a stall.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub stall_after: u64,
+    /// A real-client run is stopped (as a stall) after this long in all.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub run_limit: u64,
     /// Test hook: inject a bug that the data check must catch.
     #[arg(long, value_enum, hide = true)]
     pub fault: Option<FaultArg>,
@@ -57,6 +80,19 @@ pub struct VerifyArgs {
 pub enum Format {
     Human,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Auto,
+    Prisma,
+    Model,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PatternArg {
+    Batch,
+    PerObject,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,12 +110,12 @@ fn install_interrupt_handler() {
         INTERRUPTED.store(true, Ordering::SeqCst);
         if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 1 {
             eprintln!(
-                "pgshift verify: interrupted twice; a pgshift_verify_* schema may be left behind"
+                "pgshift verify: interrupted twice; a pgshift_verify_* schema or a pgshift-verify-harness-* folder may be left behind"
             );
             std::process::exit(130);
         }
         eprintln!(
-            "pgshift verify: interrupted; stopping the workload and dropping the scratch schema"
+            "pgshift verify: interrupted; stopping the workload and dropping the scratch schema and the harness folder"
         );
     });
 }
@@ -100,6 +136,19 @@ pub fn run(args: VerifyArgs, global: &Global) -> anyhow::Result<ExitCode> {
             FaultArg::LostUpdate => verify::workload::Fault::LostUpdate,
         }),
         progress: global.stderr_is_terminal,
+        engine: match args.engine {
+            EngineArg::Auto => verify::EngineChoice::Auto,
+            EngineArg::Prisma => verify::EngineChoice::Prisma,
+            EngineArg::Model => verify::EngineChoice::Model,
+        },
+        pattern: args.pattern.map(|p| match p {
+            PatternArg::Batch => verify::workload::Pattern::Batch,
+            PatternArg::PerObject => verify::workload::Pattern::PerObject,
+        }),
+        limit_budget: Duration::from_secs(args.limit_budget),
+        find_limit: args.find_limit,
+        stall_after: Duration::from_secs(args.stall_after),
+        run_limit: Duration::from_secs(args.run_limit),
     };
     match verify::run(&options, &INTERRUPTED) {
         Ok(report) => {

@@ -10,8 +10,10 @@
 //! Per file, all rules run on one parse; their edits are merged in rule order, an edit that
 //! overlaps an earlier rule's edit waits for the next round, the merged edits are spliced in,
 //! and the result is parsed again. Rounds repeat until no rule has anything left to do (the
-//! fixed point). A result that does not parse, an overlap inside one rule's edits, or no
-//! fixed point after [`MAX_ROUNDS`] leaves the file unchanged and says why.
+//! fixed point). A rule whose work depends on the others' edits (`delete-comments`) runs after
+//! them in each round and is handed where they edited. A result that does not parse, an overlap
+//! inside one rule's edits, or no fixed point after [`MAX_ROUNDS`] leaves the file unchanged and
+//! says why.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -777,9 +779,28 @@ pub fn rewrite(path: &str, text: &str, lang: Lang, rules: &[&Rule]) -> Rewrite {
         let mut proposed: Vec<Edit> = Vec::new();
         let mut reviews: Vec<Review> = Vec::new();
         let suppressions = suppress::Suppressions::new(&current, &parsed.comments, &lines);
-        for rule in rules {
+        // Rules that follow the others' edits run last, and see every edit of the other rules:
+        // those of earlier rounds (where they are now) and those proposed in this one.
+        let (leading, following): (Vec<&&Rule>, Vec<&&Rule>) =
+            rules.iter().partition(|rule| !rule.imp.follows_edits());
+        for rule in leading.into_iter().chain(following) {
             let mut sink = Sink::default();
-            rule.imp.run(&context, &mut sink);
+            if rule.imp.follows_edits() {
+                let edited: Vec<Range<usize>> = changes
+                    .iter()
+                    .filter(|c| c.rule != rule.id)
+                    .map(|c| c.result.clone())
+                    .chain(
+                        proposed
+                            .iter()
+                            .filter(|e| e.rule != rule.id)
+                            .map(|e| e.range.clone()),
+                    )
+                    .collect();
+                rule.imp.run_after(&context, &edited, &mut sink);
+            } else {
+                rule.imp.run(&context, &mut sink);
+            }
             sink.edits.retain(|(range, _)| {
                 !suppressions.silences(&rule.id, range.start, range.end, &lines)
             });

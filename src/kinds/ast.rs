@@ -4,8 +4,14 @@
 
 use std::ops::Range;
 
+use std::collections::{HashMap, HashSet};
+
 use swc_common::Spanned;
-use swc_ecma_ast::{Callee, Expr, Lit, MemberProp, PropName, UnaryOp};
+use swc_ecma_ast::{
+    Callee, Decl, ExportDecl, ExportNamedSpecifier, Expr, Lit, MemberProp, ModuleExportName,
+    ObjectLit, OptChainBase, Pat, Program, Prop, PropName, UnaryOp, VarDecl, VarDeclKind,
+};
+use swc_ecma_visit::{Visit, VisitWith};
 
 use crate::source::span_range;
 
@@ -177,5 +183,144 @@ mod tests {
         assert_eq!(number_literal(60000.0), "60000");
         assert_eq!(number_literal(-1000.0), "-1000");
         assert_eq!(number_literal(0.5), "0.5");
+    }
+}
+
+/// The method name of a callee: `obj.name`, `obj?.name`, `obj['name']`.
+pub fn method_name(expr: &Expr) -> Option<String> {
+    if let Some((_, name)) = member_name(expr) {
+        return Some(name.to_string());
+    }
+    let prop = match expr {
+        Expr::Member(m) => &m.prop,
+        Expr::OptChain(chain) => match &*chain.base {
+            OptChainBase::Member(m) => &m.prop,
+            OptChainBase::Call(_) => return None,
+        },
+        _ => return None,
+    };
+    match prop {
+        MemberProp::Computed(computed) => match unwrap(&computed.expr) {
+            Expr::Lit(Lit::Str(s)) => s.value.as_str().map(str::to_string),
+            Expr::Tpl(t) if t.exprs.is_empty() => t
+                .quasis
+                .first()
+                .and_then(|q| q.cooked.as_ref())
+                .and_then(|c| c.as_str())
+                .map(str::to_string),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The file's constants a kind may follow from a call: `const NAME = { … }` objects,
+/// `const NAME = 10000` numbers and `const NAME = 'text'` strings (a name declared twice maps to `None`), how often each name is
+/// used as a value, and which are exported. A constant with one use that is not exported can be
+/// edited for the call that uses it; any other is shared.
+#[derive(Default)]
+pub struct FileConsts {
+    pub objects: HashMap<String, Option<Box<ObjectLit>>>,
+    /// The value and where its literal stands.
+    pub numbers: HashMap<String, Option<(f64, Range<usize>)>>,
+    /// `const NAME = 'text'` (or a template without substitutions): where the literal stands.
+    pub strings: HashMap<String, Option<Range<usize>>>,
+    pub uses: HashMap<String, usize>,
+    pub exported: HashSet<String>,
+}
+
+impl FileConsts {
+    pub fn of(program: &Program) -> FileConsts {
+        let mut consts = FileConsts::default();
+        program.visit_with(&mut consts);
+        consts
+    }
+
+    /// Whether editing the constant changes only the one call that uses it.
+    pub fn is_private(&self, name: &str) -> bool {
+        self.uses.get(name).copied().unwrap_or(0) <= 1 && !self.exported.contains(name)
+    }
+}
+
+impl Visit for FileConsts {
+    fn visit_var_decl(&mut self, decl: &VarDecl) {
+        for declarator in &decl.decls {
+            let Pat::Ident(binding) = &declarator.name else {
+                continue;
+            };
+            let name = binding.id.sym.to_string();
+            let object = match declarator.init.as_deref().map(unwrap) {
+                Some(Expr::Object(object)) if decl.kind == VarDeclKind::Const => {
+                    Some(Box::new(object.clone()))
+                }
+                _ => None,
+            };
+            let number = declarator
+                .init
+                .as_deref()
+                .filter(|_| decl.kind == VarDeclKind::Const)
+                .and_then(|init| Some((number_value(init)?, range_of(unwrap(init)))));
+            match self.numbers.get_mut(&name) {
+                Some(entry) => *entry = None,
+                None => {
+                    self.numbers.insert(name.clone(), number);
+                }
+            }
+            let string = declarator
+                .init
+                .as_deref()
+                .filter(|_| decl.kind == VarDeclKind::Const)
+                .map(unwrap)
+                .filter(|init| match init {
+                    Expr::Lit(Lit::Str(_)) => true,
+                    Expr::Tpl(t) => t.exprs.is_empty(),
+                    _ => false,
+                })
+                .map(range_of);
+            match self.strings.get_mut(&name) {
+                Some(entry) => *entry = None,
+                None => {
+                    self.strings.insert(name.clone(), string);
+                }
+            }
+            match self.objects.get_mut(&name) {
+                Some(entry) => *entry = None,
+                None => {
+                    self.objects.insert(name, object);
+                }
+            }
+        }
+        decl.visit_children_with(self);
+    }
+
+    fn visit_export_decl(&mut self, export: &ExportDecl) {
+        if let Decl::Var(var) = &export.decl {
+            for declarator in &var.decls {
+                if let Pat::Ident(binding) = &declarator.name {
+                    self.exported.insert(binding.id.sym.to_string());
+                }
+            }
+        }
+        export.visit_children_with(self);
+    }
+
+    fn visit_export_named_specifier(&mut self, specifier: &ExportNamedSpecifier) {
+        if let ModuleExportName::Ident(ident) = &specifier.orig {
+            self.exported.insert(ident.sym.to_string());
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &Expr) {
+        if let Expr::Ident(ident) = expr {
+            *self.uses.entry(ident.sym.to_string()).or_default() += 1;
+        }
+        expr.visit_children_with(self);
+    }
+
+    fn visit_prop(&mut self, prop: &Prop) {
+        if let Prop::Shorthand(ident) = prop {
+            *self.uses.entry(ident.sym.to_string()).or_default() += 1;
+        }
+        prop.visit_children_with(self);
     }
 }

@@ -1,12 +1,16 @@
 //! `call-argument`: a numeric argument of a method call changes from an expected old value to a
 //! new one — `results.slice(-100)` becomes `results.slice(-1000)`. Any other value is simply a
 //! different call and is left alone without a review.
+//!
+//! The method may be a computed member with a literal key (`results['slice'](-100)`), and the
+//! number a `const` of the same file (`slice(-KEEP)` with `const KEEP = 100`): the constant is
+//! changed when this call is its one use and it is not exported, and reported otherwise.
 
 use serde::Deserialize;
-use swc_ecma_ast::{CallExpr, Callee, Expr, ExprOrSpread, OptCall};
+use swc_ecma_ast::{CallExpr, Callee, Expr, ExprOrSpread, OptCall, UnaryOp};
 use swc_ecma_visit::{Visit, VisitWith};
 
-use super::ast::{member_name, number_literal, number_value, range_of, unwrap};
+use super::ast::{FileConsts, method_name, number_literal, number_value, range_of, unwrap};
 use super::{FileContext, KindSpec, ParamError, RuleKind, Sink};
 use crate::source::Lang;
 
@@ -50,8 +54,10 @@ impl RuleKind for CallArgument {
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {
+        let consts = FileConsts::of(&file.parsed.program);
         let mut finder = Finder {
             params: &self.params,
+            consts: &consts,
             sink,
         };
         file.parsed.program.visit_with(&mut finder);
@@ -69,15 +75,13 @@ impl RuleKind for CallArgument {
 
 struct Finder<'a> {
     params: &'a Params,
+    consts: &'a FileConsts,
     sink: &'a mut Sink,
 }
 
 impl Finder<'_> {
     fn call(&mut self, callee: &Expr, args: &[ExprOrSpread]) {
-        let Some((_, name)) = member_name(unwrap(callee)) else {
-            return;
-        };
-        if name != self.params.method {
+        if method_name(unwrap(callee)).as_deref() != Some(self.params.method.as_str()) {
             return;
         }
         // A spread before or at the index makes the position unknowable.
@@ -94,6 +98,34 @@ impl Finder<'_> {
         if number_value(&argument.expr) == Some(self.params.from) {
             self.sink
                 .replace(range_of(&*argument.expr), number_literal(self.params.to));
+            return;
+        }
+        // `KEEP` or `-KEEP`, a number constant of the file.
+        let (name, sign) = match unwrap(&argument.expr) {
+            Expr::Ident(ident) => (ident.sym.as_ref(), 1.0),
+            Expr::Unary(u) if u.op == UnaryOp::Minus => match unwrap(&u.arg) {
+                Expr::Ident(ident) => (ident.sym.as_ref(), -1.0),
+                _ => return,
+            },
+            _ => return,
+        };
+        let Some(Some((value, at))) = self.consts.numbers.get(name) else {
+            return;
+        };
+        if sign * value != self.params.from {
+            return;
+        }
+        if self.consts.is_private(name) {
+            self.sink
+                .replace(at.clone(), number_literal(sign * self.params.to));
+        } else {
+            self.sink.review(
+                range_of(&*argument.expr),
+                format!(
+                    "the argument is the constant `{name}`, which other code shares: changing it to {} changes them all; give this call its own number, or change it by hand",
+                    number_literal(sign * self.params.to)
+                ),
+            );
         }
     }
 }
@@ -127,6 +159,30 @@ argument = 0
 from = -100
 to = -1000
 "#;
+
+    #[test]
+    fn computed_members_and_number_constants() {
+        insta::assert_snapshot!(run_rule(
+            RULE,
+            "a.ts",
+            r#"const KEEP = 100;
+const LAST = -100;
+const SHARED = 100;
+export const EXPORTED = -100;
+const OTHER = 50;
+export function recent(results: string[], errors: string[]) {
+  results['slice'](-100);
+  results.slice(-KEEP);
+  errors.slice(LAST);
+  errors.slice(-SHARED);
+  results.slice(-SHARED);
+  results.slice(EXPORTED);
+  results.slice(-OTHER);
+  return results[method](-100);
+}
+"#
+        ));
+    }
 
     #[test]
     fn matching_slices_change() {

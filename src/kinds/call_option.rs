@@ -2,6 +2,13 @@
 //! `prisma.$transaction(fn, { timeout: 10000 })` — is dropped (the whole options argument goes
 //! when nothing else is left in it) or raised to a new value. Any other value is reported.
 //!
+//! The method is matched as a member (`prisma.$transaction`, `prisma?.$transaction`) or a
+//! computed member with a literal key (`prisma['$transaction']`). The options are read where
+//! they are written: an object literal at the call, a `const` of the same file passed by name
+//! (`$transaction(fn, TX_OPTIONS)`) or spread into the literal (`{ ...TX_OPTIONS, maxWait }`).
+//! A constant is edited only when this call is its one use and it is not exported; one that
+//! other code shares is reported instead.
+//!
 //! Dropping an option hands the decision to a default, so the rule looks for that default before
 //! the per-file pass (`new PrismaClient({ transactionOptions: { timeout } })`) and says in the
 //! run summary which limit now applies and whether it is shorter than the one removed.
@@ -14,7 +21,8 @@ use swc_ecma_visit::{Visit, VisitWith};
 use toml::Spanned;
 
 use super::ast::{
-    list_removals, member_name, number_literal, number_value, prop_name_is, range_of, unwrap,
+    FileConsts, list_removals, member_name, method_name, number_literal, number_value,
+    prop_name_is, range_of, unwrap,
 };
 use super::{FileContext, KindSpec, ParamError, ProjectFacts, RuleKind, ScanFacts, Sink};
 use crate::source::Lang;
@@ -153,9 +161,12 @@ impl RuleKind for CallOption {
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {
+        let mut consts = FileConsts::default();
+        file.parsed.program.visit_with(&mut consts);
         let mut finder = Finder {
             params: &self.params,
             action: self.action,
+            consts: &consts,
             sink,
         };
         file.parsed.program.visit_with(&mut finder);
@@ -286,15 +297,13 @@ impl RuleKind for CallOption {
 struct Finder<'a> {
     params: &'a Params,
     action: Action,
+    consts: &'a FileConsts,
     sink: &'a mut Sink,
 }
 
 impl Finder<'_> {
     fn call(&mut self, callee: &Expr, args: &[ExprOrSpread]) {
-        let Some((_, name)) = member_name(unwrap(callee)) else {
-            return;
-        };
-        if name != self.params.method {
+        if method_name(unwrap(callee)).as_deref() != Some(self.params.method.as_str()) {
             return;
         }
         let index = self.params.argument;
@@ -305,15 +314,44 @@ impl Finder<'_> {
         let Some(argument) = args.get(index) else {
             return;
         };
-        let Expr::Object(object) = unwrap(&argument.expr) else {
-            return;
-        };
+        match unwrap(&argument.expr) {
+            Expr::Object(object) => {
+                if self.literal(object, index, args, argument) {
+                    return;
+                }
+                // Not written here: it may come with a spread constant (the last one wins).
+                for prop in object.props.iter().rev() {
+                    if let PropOrSpread::Spread(spread) = prop
+                        && let Expr::Ident(name) = unwrap(&spread.expr)
+                    {
+                        self.constant(name.sym.as_ref());
+                        break;
+                    }
+                }
+            }
+            Expr::Ident(name) => self.constant(name.sym.as_ref()),
+            _ => {}
+        }
+    }
+
+    /// The options literal at the call; returns whether it sets the option itself.
+    fn literal(
+        &mut self,
+        object: &ObjectLit,
+        index: usize,
+        args: &[ExprOrSpread],
+        argument: &ExprOrSpread,
+    ) -> bool {
         let mut remove = vec![false; object.props.len()];
+        let mut found_any = false;
         for (i, prop) in object.props.iter().enumerate() {
             let Some(value) = self.option_value(prop) else {
                 continue;
             };
-            let Some(found) = number_value(value) else {
+            found_any = true;
+            // `timeout: TX_TIMEOUT` / `{ timeout }` with a number `const` of the file: the
+            // property at this call goes, the constant stays for whoever else uses it.
+            let Some(found) = number_value(value).or_else(|| self.number_const(value)) else {
                 continue;
             };
             if found == self.params.expect {
@@ -322,19 +360,12 @@ impl Finder<'_> {
                     Action::Raise(to) => self.sink.replace(range_of(value), number_literal(to)),
                 }
             } else if self.action != Action::Raise(found) {
-                self.sink.review(
-                    range_of(value),
-                    format!(
-                        "`{}` is {}, not the expected {}: left as is",
-                        self.params.option,
-                        number_literal(found),
-                        number_literal(self.params.expect)
-                    ),
-                );
+                self.sink
+                    .review(range_of(value), self.other_value(found, None));
             }
         }
         if !remove.contains(&true) {
-            return;
+            return found_any;
         }
         let ranges: Vec<_> = object.props.iter().map(range_of).collect();
         match list_removals(&ranges, &remove) {
@@ -348,17 +379,95 @@ impl Finder<'_> {
             // An argument after it would move into its place: keep an empty object.
             None => self.sink.replace(range_of(object), "{}"),
         }
+        true
     }
 
-    /// The value of a `option: value` property (identifier or string key, not computed).
+    fn other_value(&self, found: f64, via: Option<&str>) -> String {
+        let place = via.map_or_else(String::new, |name| format!(" in `{name}`"));
+        format!(
+            "`{}` is {}{place}, not the expected {}: left as is",
+            self.params.option,
+            number_literal(found),
+            number_literal(self.params.expect)
+        )
+    }
+
+    /// Options in a `const` of the file, passed by name or spread.
+    fn constant(&mut self, name: &str) {
+        let Some(entry) = self.consts.objects.get(name) else {
+            return;
+        };
+        let Some(object) = entry else {
+            return;
+        };
+        let mut remove = vec![false; object.props.len()];
+        for (i, prop) in object.props.iter().enumerate() {
+            let Some(value) = self.option_value(prop) else {
+                continue;
+            };
+            let Some(found) = number_value(value) else {
+                continue;
+            };
+            if found != self.params.expect {
+                if self.action != Action::Raise(found) {
+                    self.sink
+                        .review(range_of(value), self.other_value(found, Some(name)));
+                }
+                continue;
+            }
+            let uses = self.consts.uses.get(name).copied().unwrap_or(0);
+            let exported = self.consts.exported.contains(name);
+            if uses > 1 || exported {
+                let why = if exported {
+                    "is exported".to_string()
+                } else {
+                    format!("is used in {uses} places of this file")
+                };
+                self.sink.review(
+                    range_of(value),
+                    format!(
+                        "`{}: {}` is in `{name}`, which {why}: changing it there changes every call that shares it; give this call its own options, or change it by hand",
+                        self.params.option,
+                        number_literal(found),
+                    ),
+                );
+                continue;
+            }
+            match self.action {
+                Action::Drop => remove[i] = true,
+                Action::Raise(to) => self.sink.replace(range_of(value), number_literal(to)),
+            }
+        }
+        if !remove.contains(&true) {
+            return;
+        }
+        let ranges: Vec<_> = object.props.iter().map(range_of).collect();
+        match list_removals(&ranges, &remove) {
+            Some(deletions) => deletions.into_iter().for_each(|d| self.sink.delete(d)),
+            None => self.sink.replace(range_of(&**object), "{}"),
+        }
+    }
+
+    fn number_const(&self, value: &Expr) -> Option<f64> {
+        match unwrap(value) {
+            Expr::Ident(ident) => self
+                .consts
+                .numbers
+                .get(ident.sym.as_ref())
+                .and_then(|n| n.as_ref().map(|(value, _)| *value)),
+            _ => None,
+        }
+    }
+
+    /// The value of an `option: value` property (identifier or string key, not computed).
     fn option_value<'p>(&self, prop: &'p PropOrSpread) -> Option<&'p Expr> {
         let PropOrSpread::Prop(prop) = prop else {
             return None;
         };
-        let Prop::KeyValue(kv) = &**prop else {
-            return None;
-        };
-        prop_name_is(&kv.key, &self.params.option).then_some(&*kv.value)
+        match &**prop {
+            Prop::KeyValue(kv) => prop_name_is(&kv.key, &self.params.option).then_some(&*kv.value),
+            _ => None,
+        }
     }
 }
 
@@ -552,6 +661,66 @@ await $transaction(work, { timeout: 10000 });
 await prisma.$transaction({ timeout: 10000 });
 await prisma.$transaction(...args, { timeout: 10000 });
 await prisma.$transaction(work, options);
+"#
+        ));
+    }
+
+    #[test]
+    fn computed_members_and_options_in_constants() {
+        insta::assert_snapshot!(run_rule(
+            RULE,
+            "src/workers/MediaSyncWorker.ts",
+            r#"const TX_OPTIONS = { timeout: 10000, maxWait: 2000 };
+const ONLY_TIMEOUT = { timeout: 10000 } as const;
+const SPREAD = { maxWait: 2000, timeout: 10000 };
+const TX_TIMEOUT = 10000;
+async function sync() {
+  await prisma['$transaction'](work, { timeout: 10000 });
+  await prisma[`$transaction`](work, { maxWait: 1000, timeout: 10000 });
+  await prisma.$transaction(work, TX_OPTIONS);
+  await prisma.$transaction(work, ONLY_TIMEOUT);
+  await prisma.$transaction(work, { ...SPREAD, isolationLevel: 'Serializable' });
+  await prisma.$transaction(work, { timeout: TX_TIMEOUT, maxWait: 2000 });
+}
+"#
+        ));
+    }
+
+    #[test]
+    fn a_constant_other_code_shares_is_reviewed() {
+        insta::assert_snapshot!(run_rule(
+            RULE,
+            "a.ts",
+            r#"const SHARED = { timeout: 10000 };
+export const EXPORTED = { timeout: 10000 };
+const OTHER = { timeout: 20000 };
+const FIRST = { timeout: 10000 };
+async function sync() {
+  await prisma.$transaction(work, SHARED);
+  await prisma.$transaction(other, SHARED);
+  await prisma.$transaction(work, EXPORTED);
+  await prisma.$transaction(work, OTHER);
+  await prisma.$transaction(work, { ...FIRST, timeout: 5000 });
+  log(FIRST.timeout);
+}
+"#
+        ));
+    }
+
+    #[test]
+    fn constants_that_are_not_options_are_left_alone() {
+        insta::assert_snapshot!(run_rule(
+            RULE,
+            "a.ts",
+            r#"let MUTABLE = { timeout: 10000 };
+const RETRY = { timeout: 10000 };
+const FN = () => ({ timeout: 10000 });
+async function sync() {
+  await prisma.$transaction(work, MUTABLE);
+  await retry(work, RETRY);
+  await prisma.$transaction(work, FN());
+  await prisma[method](work, { timeout: 10000 });
+}
 "#
         ));
     }

@@ -9,6 +9,7 @@ use std::path::Path;
 use crate::source::{Lang, LineIndex, Parsed};
 
 pub mod ast;
+pub mod bindings;
 pub mod call_argument;
 pub mod call_option;
 pub mod delete_comments;
@@ -101,6 +102,22 @@ pub trait RuleKind: Send + Sync {
 
     /// Finds edits and review places in one parsed file.
     fn run(&self, file: &FileContext, sink: &mut Sink);
+
+    /// Whether what the rule does depends on where the other rules of the run edit
+    /// (`delete-comments`: a comment goes with the workaround it explains). Such a rule runs
+    /// after the others in every round of [`crate::engine::rewrite`], through
+    /// [`RuleKind::run_after`].
+    fn follows_edits(&self) -> bool {
+        false
+    }
+
+    /// [`RuleKind::run`] for a rule that [follows edits](RuleKind::follows_edits): `edited` holds
+    /// the byte ranges of `file.text` that the other rules changed in earlier rounds of this run
+    /// or propose in this round (an insertion or a deletion is an empty range where it stands).
+    fn run_after(&self, file: &FileContext, edited: &[Range<usize>], sink: &mut Sink) {
+        let _ = edited;
+        self.run(file, sink);
+    }
 
     /// The parameters, as `key = value` lines for `pgshift rules show`.
     fn describe(&self) -> Vec<(String, String)>;

@@ -122,9 +122,11 @@ impl RuleKind for StripChecks {
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {
+        let consts = super::ast::FileConsts::of(&file.parsed.program);
         let mut finder = Finder {
             rule: self,
             text: file.text,
+            consts: &consts,
             sink,
         };
         file.parsed.program.visit_with(&mut finder);
@@ -152,6 +154,8 @@ enum RegexVerdict {
 struct Finder<'a> {
     rule: &'a StripChecks,
     text: &'a str,
+    /// `const BUSY = 'SQLITE_BUSY'` and the like: `code === BUSY` is a lock check too.
+    consts: &'a super::ast::FileConsts,
     sink: &'a mut Sink,
 }
 
@@ -162,8 +166,21 @@ impl Finder<'_> {
     }
 
     /// A string or substitution-free template literal that names a lock error.
+    /// So is a `const` of the file holding one (`code === BUSY`): the check goes, the
+    /// constant stays for whatever else uses it.
     fn string_matches(&self, expr: &Expr) -> bool {
-        string_value(expr, self.text).is_some_and(|value| self.text_matches(value))
+        if let Some(value) = string_value(expr, self.text) {
+            return self.text_matches(value);
+        }
+        let Expr::Ident(ident) = unwrap(expr) else {
+            return false;
+        };
+        let Some(Some(range)) = self.consts.strings.get(ident.sym.as_ref()) else {
+            return false;
+        };
+        let raw = &self.text[range.clone()];
+        raw.get(1..raw.len().saturating_sub(1))
+            .is_some_and(|value| self.text_matches(value))
     }
 
     fn regex_verdict(&self, regex: &Regex) -> RegexVerdict {
@@ -622,6 +639,18 @@ const c = isNetwork(e) || e.code !== 'SQLITE_BUSY';
 const b = attempt < max && (msg.includes('SQLITE_BUSY') || msg.includes('ECONNRESET'));
 "#
         ));
+    }
+
+    #[test]
+    fn lock_strings_in_constants_of_the_file() {
+        insta::assert_snapshot!(run(r#"const BUSY = 'SQLITE_BUSY';
+const LOCKED_MESSAGE = `database is locked`;
+const RESET = 'ECONNRESET';
+let mutable = 'SQLITE_LOCKED';
+export function retryable(code: string, message: string): boolean {
+  return code === BUSY || message.includes(LOCKED_MESSAGE) || code === RESET || code === mutable;
+}
+"#));
     }
 
     #[test]

@@ -221,6 +221,55 @@ impl DbUrl {
         out
     }
 
+    /// The URL with its password, for a child process that connects (never printed): the
+    /// parameters `keep` accepts, then `extra`.
+    pub fn connection_string(
+        &self,
+        keep: &dyn Fn(&str) -> bool,
+        extra: &[(&str, String)],
+    ) -> String {
+        let mut out = format!("{}://", self.scheme);
+        if let Some(user) = &self.user {
+            out.push_str(&encode(user));
+            if let Some(password) = &self.password {
+                out.push(':');
+                out.push_str(&encode(password));
+            }
+            out.push('@');
+        }
+        let (host, port) = &self.hosts[0];
+        if !host.starts_with('/') {
+            if host.contains(':') {
+                out.push_str(&format!("[{host}]:{port}"));
+            } else {
+                out.push_str(&format!("{host}:{port}"));
+            }
+        }
+        if let Some(db) = &self.dbname {
+            out.push('/');
+            out.push_str(&encode(db));
+        }
+        let mut params: Vec<String> = self
+            .params
+            .iter()
+            .filter(|(k, _)| keep(k))
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        if host.starts_with('/') {
+            params.push(format!("host={}", encode(host)));
+        }
+        params.extend(
+            extra
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v))),
+        );
+        if !params.is_empty() {
+            out.push('?');
+            out.push_str(&params.join("&"));
+        }
+        out
+    }
+
     /// `host:port` of the first host, for messages.
     pub fn host_port(&self) -> String {
         let (host, port) = &self.hosts[0];

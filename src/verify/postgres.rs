@@ -245,6 +245,15 @@ impl Scratch {
         Err(last)
     }
 
+    /// Empties the tables between two runs in the same schema.
+    pub fn truncate(&self) -> Result<(), OpError> {
+        let sql = format!(
+            "TRUNCATE {s}.\"Media\", {s}.\"MediaSyncJob\"",
+            s = ident(&self.name)
+        );
+        self.with_control(|c| c.batch_execute(&sql))
+    }
+
     pub fn kept(&self) -> bool {
         self.keep
     }
@@ -450,7 +459,8 @@ impl Backend for PgBackend<'_> {
                 (SELECT count(*) FROM {media} WHERE "status" = 'READY'),
                 (SELECT count(*) FROM {media} WHERE "watermarked"),
                 (SELECT count(*) FROM {media} WHERE "etag" LIKE 'v:%'),
-                j."processedFiles"::bigint, j."failedFiles"::bigint, j."processedBytes"::bigint, j."status"
+                j."processedFiles"::bigint, j."failedFiles"::bigint, j."processedBytes"::bigint, j."status",
+                (SELECT coalesce(max(w."processedFiles"), 0)::bigint FROM {jobs} w WHERE w."id" = $1 || 'w')
               FROM {jobs} j WHERE j."id" = $1"#
         );
         self.scratch.with_control(|c| {
@@ -465,6 +475,7 @@ impl Backend for PgBackend<'_> {
                 job_failed_files: row.get(6),
                 job_processed_bytes: row.get(7),
                 job_status: row.get(8),
+                worker_processed_files: row.get(9),
             })
         })
     }

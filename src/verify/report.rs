@@ -6,9 +6,127 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::capacity::Capacity;
+use super::harness::Harness;
+use super::harness::discover::{PrismaSetup, QueryEngine};
+use super::limit::Search;
 use super::server::ServerFacts;
 use super::settings::{Extracted, Setting};
-use super::workload::{ErrorClass, Outcome};
+use super::workload::{ErrorClass, Outcome, Pattern};
+
+/// What ran the workload.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineInfo {
+    /// `prisma` (the project's own client on Node) or `model` (the Rust replay).
+    pub kind: &'static str,
+    pub summary: String,
+    pub prisma_version: Option<String>,
+    pub client_version: Option<String>,
+    pub node_version: Option<String>,
+    pub query_engine: QueryEngine,
+    pub adapter: Option<String>,
+    pub adapter_version: Option<String>,
+    pub pool_size: usize,
+    pub pool: String,
+    /// Why the model ran instead of the client.
+    pub model_reason: Option<String>,
+    /// The project's `prisma generate` of the workload client.
+    pub generate_seconds: Option<f64>,
+    /// Node start, client load and `$connect` of the PostgreSQL run.
+    pub startup_seconds: Option<f64>,
+}
+
+impl EngineInfo {
+    pub fn new(
+        setup: &PrismaSetup,
+        harness: Option<&Harness>,
+        model_reason: Option<String>,
+        capacity: &Capacity,
+        pg: &Outcome,
+    ) -> EngineInfo {
+        let adapter = match setup.query_engine {
+            QueryEngine::Client => setup.pg_adapter.as_ref(),
+            QueryEngine::Native => None,
+        };
+        let pool = format!(
+            "{} {} ({}), {}",
+            if matches!(setup.query_engine, QueryEngine::Client) {
+                "pool max"
+            } else {
+                "connection_limit"
+            },
+            capacity.pool_size,
+            capacity.pool_source,
+            capacity
+                .pool_timeout_ms
+                .map_or("no acquire timeout".into(), |ms| format!(
+                    "acquire timeout {ms} ms"
+                ))
+        );
+        let summary = match harness {
+            Some(h) => format!(
+                "measured with Prisma {}{}, pool max {} (Node {})",
+                setup.client_version.as_deref().unwrap_or("?"),
+                adapter.map_or(" (native query engine)".to_string(), |a| format!(
+                    ", {} {}",
+                    a.package,
+                    a.version.as_deref().unwrap_or("?")
+                )),
+                capacity.pool_size,
+                h.node_version()
+            ),
+            None => format!(
+                "modelled: the Rust replay with {} ({})",
+                match setup.query_engine {
+                    QueryEngine::Client => format!(
+                        "Prisma {} + adapter-pg pool semantics: pg.Pool max {}, {}, a transaction that waits past maxWait fails with P2028",
+                        setup.major.map_or("7".to_string(), |m| m.to_string()),
+                        capacity.pool_size,
+                        capacity
+                            .pool_timeout_ms
+                            .map_or("no acquire timeout".to_string(), |ms| format!(
+                                "acquire timeout {ms} ms"
+                            ))
+                    ),
+                    QueryEngine::Native => format!(
+                        "Prisma {} query-engine pool semantics: {} connections, pool_timeout {}, then P2024",
+                        setup.major.map_or("≤ 6".to_string(), |m| m.to_string()),
+                        capacity.pool_size,
+                        capacity
+                            .pool_timeout_ms
+                            .map_or("off".to_string(), |ms| format!("{} s", ms / 1000))
+                    ),
+                },
+                model_reason.as_deref().unwrap_or("the model was asked for")
+            ),
+        };
+        EngineInfo {
+            kind: if harness.is_some() { "prisma" } else { "model" },
+            summary,
+            prisma_version: setup.prisma_version.clone(),
+            client_version: setup.client_version.clone(),
+            node_version: harness.map(|h| h.node_version().to_string()),
+            query_engine: setup.query_engine,
+            adapter: adapter.map(|a| a.package.clone()),
+            adapter_version: adapter.and_then(|a| a.version.clone()),
+            pool_size: capacity.pool_size,
+            pool,
+            model_reason: if harness.is_some() {
+                None
+            } else {
+                model_reason
+            },
+            generate_seconds: harness.map(|h| h.generate_seconds),
+            startup_seconds: pg.startup_seconds,
+        }
+    }
+}
+
+/// The sync's shape and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatternInfo {
+    pub pattern: Pattern,
+    pub reason: String,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -55,7 +173,10 @@ pub struct Database {
 /// One workload run, labelled.
 #[derive(Debug, Clone, Serialize)]
 pub struct Run {
+    /// The database: `postgresql` or `sqlite`.
     pub engine: &'static str,
+    /// `prisma` (the project's client) or `model`.
+    pub measured_with: &'static str,
     /// `after` or `before` (the values of the code after / before the rules).
     pub values: &'static str,
     pub label: String,
@@ -68,12 +189,16 @@ pub struct Run {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub root: String,
+    pub engine: EngineInfo,
+    pub pattern: PatternInfo,
     pub database: Database,
     pub server: ServerFacts,
     pub settings: Vec<Setting>,
     pub notes: Vec<String>,
     pub capacity: Capacity,
     pub runs: Vec<Run>,
+    /// The limit search, when it ran.
+    pub limit: Option<Search>,
     pub checks: Vec<Check>,
     pub status: Status,
     pub warnings: usize,
@@ -118,6 +243,12 @@ fn short(class: ErrorClass) -> &'static str {
 }
 
 fn sync_cell(outcome: &Outcome) -> String {
+    if outcome.stalled.is_some() {
+        return format!(
+            "{}/{} (stalled)",
+            outcome.files_synced, outcome.params.files
+        );
+    }
     format!(
         "{}/{} in {}",
         outcome.files_synced,
@@ -361,14 +492,27 @@ pub fn checks(
             capacity.pool_source,
             if capacity.demand > capacity.pool_size {
                 format!(
-                    ": up to {} callers wait, P2024 after the pool timeout",
-                    capacity.demand - capacity.pool_size
+                    ": up to {} callers wait, {}",
+                    capacity.demand - capacity.pool_size,
+                    if capacity.pg_pool {
+                        "a transaction that waits past maxWait fails with P2028"
+                    } else {
+                        "P2024 after the pool timeout"
+                    }
                 )
             } else {
                 String::new()
             },
-            millis(pg.pool_wait.p95_ms),
-            millis(pg.pool_wait.max_ms),
+            if pg.startup_seconds.is_some() {
+                "inside the client".to_string()
+            } else {
+                millis(pg.pool_wait.p95_ms)
+            },
+            if pg.startup_seconds.is_some() {
+                "not seen".to_string()
+            } else {
+                millis(pg.pool_wait.max_ms)
+            },
             pg.params.tx_max_wait.as_millis(),
             if pool_errors > 0 {
                 format!("; {pool_errors} calls timed out waiting")
@@ -449,7 +593,7 @@ pub fn checks(
             Status::Pass
         },
         detail: format!(
-            "limit {} ms{}; measured {} transactions of {} upserts: p50 {}, p95 {}, p99 {}, max {}{}{}",
+            "limit {} ms{}; measured {} transactions of {}: p50 {}, p95 {}, p99 {}, max {}{}{}",
             num(limit_ms),
             match timeout {
                 Some(t) if shorter => format!(
@@ -461,7 +605,14 @@ pub fn checks(
                 None => String::new(),
             },
             pg.transactions.count,
-            pg.params.batches().first().map_or(0, |b| b.len()),
+            if pg.params.pattern == Pattern::PerObject {
+                "1 upsert and a counter update (per object)".to_string()
+            } else {
+                format!(
+                    "{} upserts",
+                    pg.params.batches().first().map_or(0, |b| b.len())
+                )
+            },
             millis(pg.transactions.p50_ms),
             millis(pg.transactions.p95_ms),
             millis(pg.transactions.p99_ms),
@@ -605,6 +756,24 @@ pub fn human(report: &Report, color: bool) -> String {
     let server = &report.server;
     let _ = writeln!(out, "pgshift verify: {}", report.root);
     let _ = writeln!(out);
+    let _ = writeln!(out, "Engine    {}", report.engine.summary);
+    if let (Some(generate), Some(startup)) = (
+        report.engine.generate_seconds,
+        report.engine.startup_seconds,
+    ) {
+        let _ = writeln!(
+            out,
+            "          harness start-up: prisma generate {}, Node and client start {}",
+            seconds(generate),
+            seconds(startup)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Pattern   {} ({})",
+        report.pattern.pattern.as_str(),
+        report.pattern.reason
+    );
     let _ = writeln!(
         out,
         "Database  {} (from {}), TLS {}; app schema `{}` untouched",
@@ -771,7 +940,21 @@ pub fn human(report: &Report, color: bool) -> String {
                     if o.params.retry_locked { " +busy" } else { "" }
                 )
             }),
-            ("sync time", |o| seconds(o.sync_seconds)),
+            ("engine", |o| {
+                if o.startup_seconds.is_some() {
+                    "Prisma".to_string()
+                } else {
+                    "model".to_string()
+                }
+            }),
+            ("sync time", |o| match &o.stalled {
+                Some(_) => "stalled".to_string(),
+                None => seconds(o.sync_seconds),
+            }),
+            ("files synced", |o| {
+                format!("{}/{}", o.files_synced, o.params.files)
+            }),
+            ("worker transactions", |o| o.worker_transactions.to_string()),
             ("queue jobs done", |o| {
                 let [p, s, w] = o.queue_jobs_done;
                 format!("{p} + {s} + {w}")
@@ -850,6 +1033,9 @@ pub fn human(report: &Report, color: bool) -> String {
         );
         for run in &report.runs {
             let _ = writeln!(out, "  {}: {}", run.label, run.setup);
+            if let Some(stall) = &run.outcome.stalled {
+                let _ = writeln!(out, "  {}: STALLED, {stall}", run.label);
+            }
         }
         let samples: Vec<String> = report
             .runs
@@ -868,6 +1054,52 @@ pub fn human(report: &Report, color: bool) -> String {
             for sample in samples {
                 let _ = writeln!(out, "    {sample}");
             }
+        }
+    }
+
+    if let Some(search) = &report.limit {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Limit search ({:.0} s of a {:.0} s budget, on the same engine)",
+            search.spent_seconds, search.budget_seconds
+        );
+        for step in &search.steps {
+            let _ = writeln!(
+                out,
+                "  {:>7} files, pool {:>3}, parallelLimit {:>3}, tx timeout {:>5} ms: {:<5} {}/{} in {}, {}",
+                step.files,
+                step.pool_size,
+                step.parallel_limit,
+                step.tx_timeout_ms,
+                if step.holds { "holds" } else { "FAILS" },
+                step.files_synced,
+                step.files,
+                seconds(step.sync_seconds),
+                if let Some(stall) = &step.stalled {
+                    format!("stalled: {stall}")
+                } else if step.error_codes.is_empty() {
+                    "no errors".to_string()
+                } else {
+                    step.error_codes
+                        .iter()
+                        .map(|(c, n)| format!("{c} ×{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            );
+        }
+        match &search.recommendation {
+            Some(fix) => {
+                let _ = writeln!(out, "  Recommended (measured above): {}", fix.change);
+            }
+            None if search.first_failure.is_some() => {
+                let _ = writeln!(out, "  No change that holds was measured.");
+            }
+            None => {}
+        }
+        for note in &search.notes {
+            let _ = writeln!(out, "  note: {note}");
         }
     }
 

@@ -99,6 +99,11 @@ impl SqliteBackend {
         })
     }
 
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub fn journal_mode(&self) -> String {
         self.control
             .lock()
@@ -270,7 +275,8 @@ impl Backend for SqliteBackend {
                     (SELECT count(*) FROM "Media" WHERE "status" = 'READY'),
                     (SELECT count(*) FROM "Media" WHERE "watermarked"),
                     (SELECT count(*) FROM "Media" WHERE "etag" LIKE 'v:%'),
-                    j."processedFiles", j."failedFiles", j."processedBytes", j."status"
+                    j."processedFiles", j."failedFiles", j."processedBytes", j."status",
+                    (SELECT coalesce(max(w."processedFiles"), 0) FROM "MediaSyncJob" w WHERE w."id" = ?1 || 'w')
                   FROM "MediaSyncJob" j WHERE j."id" = ?1"#,
                 params![job],
                 |row| {
@@ -284,6 +290,7 @@ impl Backend for SqliteBackend {
                         job_failed_files: row.get(6)?,
                         job_processed_bytes: row.get(7)?,
                         job_status: row.get(8)?,
+                        worker_processed_files: row.get(9)?,
                     })
                 },
             )

@@ -66,6 +66,22 @@ impl ErrorClass {
         }
     }
 
+    /// The code Prisma reports for this class (SQLSTATE where Prisma passes the server's on).
+    pub fn prisma_code(self) -> &'static str {
+        match self {
+            ErrorClass::SerializationFailure | ErrorClass::Deadlock => "P2034",
+            ErrorClass::LockTimeout => "55P03",
+            ErrorClass::StatementTimeout => "57014",
+            ErrorClass::PoolTimeout => "P2024",
+            ErrorClass::TransactionStartTimeout | ErrorClass::TransactionExpired => "P2028",
+            ErrorClass::Connection => "P1017",
+            ErrorClass::TooManyConnections => "53300",
+            ErrorClass::DatabaseLocked => "P1008",
+            ErrorClass::Other => "other",
+            ErrorClass::Interrupted => "interrupted",
+        }
+    }
+
     /// Errors whose message says "timed out"/"timeout" in the app's log (seed criterion 1).
     /// Prisma reports SQLITE_BUSY as P1008 "Operations timed out after …", so it counts too.
     pub fn is_timeout(self) -> bool {
@@ -174,6 +190,8 @@ pub struct Counts {
     pub job_failed_files: i64,
     pub job_processed_bytes: i64,
     pub job_status: String,
+    /// The sync worker's job row (per-object shape): `processedFiles` its transactions added.
+    pub worker_processed_files: i64,
 }
 
 /// A database the replay runs on.
@@ -216,6 +234,28 @@ pub trait Backend: Sync {
     fn counts(&self, job: &str) -> Result<Counts, OpError>;
 }
 
+/// The sync's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pattern {
+    /// `parallelLimit` workers, one interactive transaction per batch of `batchSize` upserts,
+    /// then an awaited progress update.
+    Batch,
+    /// The Stage 5 app's shape: batches one after another, each as `parallelLimit` lanes of
+    /// single upserts, then an awaited progress update; the sync queue's workers run one
+    /// interactive transaction per object (the upsert and a job counter increment).
+    PerObject,
+}
+
+impl Pattern {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pattern::Batch => "batch",
+            Pattern::PerObject => "per-object",
+        }
+    }
+}
+
 /// A deliberate bug, for testing that the data check catches it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -227,6 +267,7 @@ pub enum Fault {
 /// The workload's knobs, all from the code (or the pack), the URL and the command line.
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
+    pub pattern: Pattern,
     pub files: usize,
     pub batch_size: usize,
     pub min_files_for_batching: usize,
@@ -317,6 +358,8 @@ impl Latency {
 /// Errors of one class.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorCount {
+    /// Prisma's error code (P2028, P2024, P1008, …), or the SQLSTATE or driver code.
+    pub code: String,
     pub class: ErrorClass,
     pub label: &'static str,
     /// Failed attempts, retried or not.
@@ -367,6 +410,14 @@ pub struct Outcome {
     pub results_kept: usize,
     pub data: DataCheck,
     pub interrupted: bool,
+    /// Per-object shape: interactive transactions of the sync worker that committed.
+    pub worker_transactions: usize,
+    /// Failed attempts by Prisma error code (or SQLSTATE, or driver code).
+    pub error_codes: BTreeMap<String, usize>,
+    /// Set when the run was stopped at the time limit: what it had done by then.
+    pub stalled: Option<String>,
+    /// Real client only: Node start, client load and `$connect`.
+    pub startup_seconds: Option<f64>,
 }
 
 impl Outcome {
@@ -394,6 +445,39 @@ struct Stats {
     progress_failed_bytes: i64,
     results: Vec<String>,
     results_total: usize,
+    worker_tx_ok: usize,
+}
+
+/// What a run believes it wrote, for the data check.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    pub pattern: Option<Pattern>,
+    pub files_synced: usize,
+    pub bytes_synced: i64,
+    pub files_failed: usize,
+    pub queue_ok: [usize; 3],
+    pub queue_failed: [usize; 3],
+    pub progress_failed_files: i64,
+    pub progress_failed_failed: i64,
+    pub progress_failed_bytes: i64,
+    pub worker_tx_ok: usize,
+}
+
+impl From<&Stats> for Written {
+    fn from(stats: &Stats) -> Written {
+        Written {
+            pattern: None,
+            files_synced: stats.files_synced,
+            bytes_synced: stats.bytes_synced,
+            files_failed: stats.files_failed,
+            queue_ok: stats.queue_ok,
+            queue_failed: stats.queue_failed,
+            progress_failed_files: stats.progress_failed_files,
+            progress_failed_failed: stats.progress_failed_failed,
+            progress_failed_bytes: stats.progress_failed_bytes,
+            worker_tx_ok: stats.worker_tx_ok,
+        }
+    }
 }
 
 struct Context<'a, B: Backend> {
@@ -500,7 +584,7 @@ impl<B: Backend> Context<'_, B> {
     }
 
     /// One batch as a Prisma interactive transaction.
-    fn transaction(&self, files: &[FileRow]) -> Result<(), OpError> {
+    fn transaction(&self, files: &[FileRow], worker_job: Option<&str>) -> Result<(), OpError> {
         let max_wait = self.params.tx_max_wait;
         let (wait, class) = match self.params.pool_timeout {
             Some(pool_timeout) if pool_timeout < max_wait => {
@@ -518,7 +602,7 @@ impl<B: Backend> Context<'_, B> {
             .push(ms(lease.waited));
         let left = max_wait.saturating_sub(lease.waited);
         let started = Instant::now();
-        let result = self.transaction_body(&mut lease.conn, files, left);
+        let result = self.transaction_body(&mut lease.conn, files, worker_job, left);
         let elapsed = ms(started.elapsed());
         {
             let mut stats = self.stats.lock().unwrap();
@@ -538,6 +622,7 @@ impl<B: Backend> Context<'_, B> {
         &self,
         conn: &mut B::Conn,
         files: &[FileRow],
+        worker_job: Option<&str>,
         start_budget: Duration,
     ) -> Result<(), OpError> {
         if start_budget.is_zero() {
@@ -567,6 +652,11 @@ impl<B: Backend> Context<'_, B> {
                 return Err(expired(began));
             }
             self.backend.upsert(conn, file)?;
+        }
+        if let Some(job) = worker_job {
+            let bytes = files.iter().map(|f| f.size).sum();
+            self.backend
+                .add_progress(conn, job, files.len() as i64, 0, bytes)?;
         }
         if began.elapsed() > timeout {
             return Err(expired(began));
@@ -624,7 +714,7 @@ impl<B: Backend> Context<'_, B> {
             if self.interrupted() {
                 return;
             }
-            let result = self.with_retry("batch transaction", || self.transaction(batch));
+            let result = self.with_retry("batch transaction", || self.transaction(batch, None));
             let bytes: i64 = batch.iter().map(|f| f.size).sum();
             let (ok_files, failed_files, ok_bytes) = match &result {
                 Ok(()) => (batch.len() as i64, 0, bytes),
@@ -706,6 +796,118 @@ impl<B: Backend> Context<'_, B> {
         }
     }
 
+    /// The per-object shape's service: batches one after another, `parallelLimit` lanes of
+    /// single upserts each, then the awaited progress update.
+    fn per_object_service(
+        &self,
+        files: &[FileRow],
+        batches: &[std::ops::Range<usize>],
+        worker: &mpsc::Sender<usize>,
+        queues: &[mpsc::Sender<Arc<str>>; 3],
+        bar: &ProgressBar,
+    ) {
+        for range in batches {
+            if self.interrupted() {
+                return;
+            }
+            let cursor = AtomicUsize::new(range.start);
+            let tally = Mutex::new((0i64, 0i64, 0i64));
+            let lanes = self.params.parallel_limit.max(1).min(range.len());
+            std::thread::scope(|scope| {
+                for _ in 0..lanes {
+                    let worker = worker.clone();
+                    let (cursor, tally) = (&cursor, &tally);
+                    scope.spawn(move || {
+                        loop {
+                            if self.interrupted() {
+                                return;
+                            }
+                            let index = cursor.fetch_add(1, Ordering::SeqCst);
+                            if index >= range.end {
+                                return;
+                            }
+                            let file = &files[index];
+                            self.sleep(self.params.io_latency);
+                            let result = self.with_retry("sync upsert", || {
+                                self.single(|backend, conn| backend.upsert(conn, file))
+                            });
+                            match result {
+                                Ok(()) => {
+                                    {
+                                        let mut stats = self.stats.lock().unwrap();
+                                        stats.files_synced += 1;
+                                        stats.bytes_synced += file.size;
+                                    }
+                                    let mut t = tally.lock().unwrap();
+                                    t.0 += 1;
+                                    t.2 += file.size;
+                                    drop(t);
+                                    let key: Arc<str> = Arc::from(file.key.as_str());
+                                    let _ = queues[0].send(key.clone());
+                                    let _ = queues[2].send(key);
+                                    let _ = worker.send(index);
+                                    self.push_results(std::iter::once(format!("{} ok", file.key)));
+                                }
+                                Err(error) if error.class == ErrorClass::Interrupted => return,
+                                Err(error) => {
+                                    self.stats.lock().unwrap().files_failed += 1;
+                                    tally.lock().unwrap().1 += 1;
+                                    self.push_results(std::iter::once(format!(
+                                        "{} {error}",
+                                        file.key
+                                    )));
+                                }
+                            }
+                            bar.inc(1);
+                        }
+                    });
+                }
+            });
+            let (ok_files, failed_files, ok_bytes) = *tally.lock().unwrap();
+            let progress = self.with_retry("progress update", || {
+                self.single(|backend, conn| {
+                    backend.add_progress(conn, self.job, ok_files, failed_files, ok_bytes)
+                })
+            });
+            match progress {
+                Ok(()) => {}
+                Err(error) if error.class == ErrorClass::Interrupted => return,
+                Err(_) => {
+                    let mut stats = self.stats.lock().unwrap();
+                    stats.progress_failed_files += ok_files;
+                    stats.progress_failed_failed += failed_files;
+                    stats.progress_failed_bytes += ok_bytes;
+                }
+            }
+        }
+    }
+
+    /// The per-object shape's sync worker: one interactive transaction per object (the upsert
+    /// and the worker job's counter).
+    fn object_worker(&self, files: &[FileRow], jobs: &Mutex<mpsc::Receiver<usize>>, job: &str) {
+        loop {
+            if self.interrupted() {
+                return;
+            }
+            let index = match jobs.lock().unwrap().recv() {
+                Ok(index) => index,
+                Err(_) => return,
+            };
+            let file = std::slice::from_ref(&files[index]);
+            match self.with_retry("sync worker transaction", || {
+                self.transaction(file, Some(job))
+            }) {
+                Ok(()) => {
+                    let mut stats = self.stats.lock().unwrap();
+                    stats.worker_tx_ok += 1;
+                    stats.queue_ok[1] += 1;
+                }
+                Err(error) if error.class == ErrorClass::Interrupted => return,
+                Err(_) => self.stats.lock().unwrap().queue_failed[1] += 1,
+            }
+        }
+    }
+
     fn queue_worker(&self, queue: usize, jobs: &Mutex<mpsc::Receiver<Arc<str>>>) {
         let steps: &[QueueStep] = match queue {
             0 => &[QueueStep::ProcessingStart, QueueStep::ProcessingDone],
@@ -763,7 +965,9 @@ pub fn run<B: Backend>(
     bar: &ProgressBar,
 ) -> Result<Outcome, OpError> {
     let job = format!("job{run}");
+    let worker_job = format!("{job}w");
     backend.create_job(&job, params.files as i64)?;
+    backend.create_job(&worker_job, params.files as i64)?;
     let files: Vec<FileRow> = (0..params.files).map(|i| FileRow::nth(run, i)).collect();
     let batches = params.batches();
     let context = Context {
@@ -794,12 +998,43 @@ pub fn run<B: Backend>(
     std::thread::scope(|scope| {
         let receivers = &receivers;
         let context = &context;
+        let per_object = params.pattern == Pattern::PerObject;
         let mut queue_workers = Vec::new();
         for (queue, &concurrency) in params.queue_concurrency.iter().enumerate() {
+            if per_object && queue == 1 {
+                continue;
+            }
             for _ in 0..concurrency.max(1) {
                 queue_workers
                     .push(scope.spawn(move || context.queue_worker(queue, &receivers[queue])));
             }
+        }
+        if per_object {
+            let (worker_tx, worker_rx) = mpsc::channel::<usize>();
+            let worker_rx = Mutex::new(worker_rx);
+            let files = &files;
+            let worker_job = &worker_job;
+            std::thread::scope(|inner| {
+                let worker_rx = &worker_rx;
+                let mut object_workers = Vec::new();
+                for _ in 0..params.queue_concurrency[1].max(1) {
+                    object_workers.push(
+                        inner.spawn(move || context.object_worker(files, worker_rx, worker_job)),
+                    );
+                }
+                context.per_object_service(files, &batches, &worker_tx, &senders, bar);
+                drop(worker_tx);
+                for worker in object_workers {
+                    let _ = worker.join();
+                }
+            });
+            drop(senders);
+            sync_seconds = started.elapsed().as_secs_f64();
+            context.sync_done.store(true, Ordering::SeqCst);
+            for worker in queue_workers {
+                let _ = worker.join();
+            }
+            return;
         }
         let mut sync_workers = Vec::new();
         for _ in 0..params.parallel_limit.max(1) {
@@ -848,11 +1083,14 @@ pub fn run<B: Backend>(
     } else {
         backend.counts(&job)?
     };
-    let data = check_data(&stats, &counts, params);
+    let mut written = Written::from(&stats);
+    written.pattern = Some(params.pattern);
+    let data = check_data(&written, &counts, params);
     let errors: Vec<ErrorCount> = stats
         .errors
         .iter()
         .map(|(class, (count, retried, sample))| ErrorCount {
+            code: class.prisma_code().to_string(),
             class: *class,
             label: class.label(),
             count: *count,
@@ -875,6 +1113,7 @@ pub fn run<B: Backend>(
     } else {
         0.0
     };
+    let error_codes = error_codes(&errors);
     Ok(Outcome {
         params: params.clone(),
         batches: batches.len(),
@@ -896,11 +1135,24 @@ pub fn run<B: Backend>(
         results_kept: stats.results_total.min(params.results_limit),
         data,
         interrupted: interrupted_now,
+        worker_transactions: stats.worker_tx_ok,
+        error_codes,
+        stalled: None,
+        startup_seconds: None,
     })
 }
 
+/// Failed attempts by code.
+pub fn error_codes(errors: &[ErrorCount]) -> BTreeMap<String, usize> {
+    let mut codes = BTreeMap::new();
+    for error in errors {
+        *codes.entry(error.code.clone()).or_insert(0) += error.count;
+    }
+    codes
+}
+
 /// Compares what the workload believes it wrote with what the database holds.
-fn check_data(stats: &Stats, counts: &Counts, params: &Params) -> DataCheck {
+pub fn check_data(stats: &Written, counts: &Counts, params: &Params) -> DataCheck {
     let synced = stats.files_synced as i64;
     let mut lost = Vec::new();
     let mut failed = Vec::new();
@@ -950,9 +1202,23 @@ fn check_data(stats: &Stats, counts: &Counts, params: &Params) -> DataCheck {
             counts.media_bytes, stats.bytes_synced
         ));
     }
+    let per_object = stats.pattern == Some(Pattern::PerObject);
+    if per_object && counts.worker_processed_files != stats.worker_tx_ok as i64 {
+        lost.push(format!(
+            "the sync worker's job counter is {}, but {} of its transactions committed",
+            counts.worker_processed_files, stats.worker_tx_ok
+        ));
+    }
     for (queue, (name, found)) in [
         ("processing", counts.ready),
-        ("sync", counts.rechecked),
+        (
+            "sync",
+            if per_object {
+                counts.worker_processed_files
+            } else {
+                counts.rechecked
+            },
+        ),
         ("watermark", counts.watermarked),
     ]
     .into_iter()
@@ -967,7 +1233,7 @@ fn check_data(stats: &Stats, counts: &Counts, params: &Params) -> DataCheck {
                 stats.queue_failed[queue]
             ));
         }
-        if found != expected {
+        if found != expected && !(per_object && queue == 1) {
             lost.push(format!(
                 "{found} media rows carry the {name} queue's update, but {expected} such writes succeeded"
             ));
@@ -991,6 +1257,7 @@ mod tests {
 
     fn params(files: usize) -> Params {
         Params {
+            pattern: Pattern::Batch,
             files,
             batch_size: 200,
             min_files_for_batching: 100,
