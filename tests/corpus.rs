@@ -1,4 +1,4 @@
-//! The corpus mode of issue 5 on a small committed sample of synthetic TypeScript
+//! The corpus checks on a small committed sample of synthetic TypeScript
 //! (`tests/corpus/sample/`): the same assertions `bench/bench.sh` makes on thousands of real
 //! files from npm, through the real binary.
 //!

@@ -1,4 +1,4 @@
-//! The ratchet: a committed JSON file of today's findings. `check --baseline FILE` fails only on
+//! The ratchet: a committed JSON file of the findings when it was written. `check --baseline FILE` fails only on
 //! findings that are not in it and names the entries that no longer occur, so the file can
 //! shrink. Entries are keyed by path, rule and the trimmed source line — not the line number —
 //! so moving code around does not invalidate them; identical keys count as a multiset.
@@ -49,7 +49,7 @@ fn entry_of(finding: &Finding) -> Entry {
     }
 }
 
-/// Writes today's findings (errors about unreadable files are not baselined: they must be fixed).
+/// Writes the current findings (errors about unreadable files are not baselined: they must be fixed).
 pub fn write(path: &Path, findings: &[Finding]) -> anyhow::Result<usize> {
     let baseline = Baseline {
         version: VERSION,
