@@ -343,7 +343,16 @@ fn npx_pgshift_in_a_project() {
     let bad = npx(dir, &["check", "--no-such-flag"]);
     assert_eq!(code(&bad), 2, "{}", stderr(&bad));
 
-    // After `apply` the staged tree passes.
+    // `apply` refuses files with uncommitted work; after a commit it writes, and the staged
+    // tree passes.
+    let refused = npx(dir, &["apply"]);
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--allow-dirty"),
+        "{}",
+        stderr(&refused)
+    );
+    git(dir, &["commit", "-qm", "before the move", "--no-verify"]);
     assert_eq!(code(&npx(dir, &["apply"])), 1, "review places remain");
     git(dir, &["add", "-A"]);
     let check = npx(dir, &["check", "--staged"]);
