@@ -111,6 +111,11 @@ pub struct Exports {
 }
 
 impl Exports {
+    /// Whether no module exports the wrapper under any name.
+    pub fn is_empty(&self) -> bool {
+        self.by_module.values().all(HashSet::is_empty)
+    }
+
     /// Follows the re-exports of `scans` (module path, its exports) until nothing is added.
     pub fn new(
         scans: Vec<(String, ModuleExports)>,

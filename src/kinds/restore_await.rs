@@ -53,6 +53,9 @@ struct RestoreAwait {
     screen: regex::Regex,
     /// What the project's modules export the wrapper as (filled by `prepare`).
     exports: Exports,
+    /// Whether `prepare` has run: the per-file pass knows the project's exports, the first pass
+    /// does not.
+    prepared: bool,
 }
 
 fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, ParamError> {
@@ -68,6 +71,7 @@ fn compile(de: toml::de::ValueDeserializer<'_>) -> Result<Box<dyn RuleKind>, Par
         screen: regex::Regex::new(r"\)(?:[\s!?]|//[^\n]*|/\*[\s\S]*?\*/)*\.catch\b")
             .expect("valid regex"),
         exports: Exports::default(),
+        prepared: false,
     }))
 }
 
@@ -85,7 +89,21 @@ impl RuleKind for RestoreAwait {
 
     // Every statement it edits or reports is a call followed by `.catch`: a file whose every
     // `.catch` follows a name (`promise.catch(…)`) has none.
+    // Once the project is known: when no module of it exports the wrapper, a file can only
+    // reach it by one of its own names (an import, alias or member that spells it), so a file
+    // that spells none of them holds no swallowed write to find.
     fn may_fire(&self, _lang: Lang, text: &str) -> bool {
+        if self.prepared
+            && self.exports.is_empty()
+            && !self
+                .params
+                .callees
+                .get_ref()
+                .iter()
+                .any(|callee| text.contains(callee.as_str()))
+        {
+            return false;
+        }
         self.screen.is_match(text)
     }
 
@@ -123,6 +141,7 @@ impl RuleKind for RestoreAwait {
             self.params.callees.get_ref(),
             Resolver::new(project.root),
         );
+        self.prepared = true;
     }
 
     fn run(&self, file: &FileContext, sink: &mut Sink) {
