@@ -170,6 +170,21 @@ impl RuleKind for RestoreAwait {
     }
 }
 
+/// The callee and arguments of a call, plain (`f(…)`) or optional (`o?.f(…)`, `f?.(…)`).
+fn call_parts(expr: &Expr) -> Option<(&Expr, &[ExprOrSpread])> {
+    match expr {
+        Expr::Call(call) => match &call.callee {
+            swc_ecma_ast::Callee::Expr(callee) => Some((callee, &call.args)),
+            _ => None,
+        },
+        Expr::OptChain(chain) => match &*chain.base {
+            OptChainBase::Call(call) => Some((&call.callee, &call.args)),
+            OptChainBase::Member(_) => None,
+        },
+        _ => None,
+    }
+}
+
 /// A statement `CALLEE(args).catch(handler)`, taken apart.
 struct Swallowed<'a> {
     /// The whole `CALLEE(args).catch(handler)` expression.
@@ -199,17 +214,7 @@ impl Finder<'_> {
             other => (other, None),
         };
         // `w(…).catch(h)`, or the same inside an optional chain (`db?.w(…).catch(h)`).
-        let (catch_callee, catch_args): (&Expr, &[ExprOrSpread]) = match expr {
-            Expr::Call(call) => match &call.callee {
-                swc_ecma_ast::Callee::Expr(callee) => (callee, &call.args),
-                _ => return None,
-            },
-            Expr::OptChain(chain) => match &*chain.base {
-                OptChainBase::Call(call) => (&call.callee, &call.args),
-                OptChainBase::Member(_) => return None,
-            },
-            _ => return None,
-        };
+        let (catch_callee, catch_args) = call_parts(expr)?;
         let catch_call = range_of(expr);
         let (object, "catch") = member_name(unwrap(catch_callee))? else {
             return None;
@@ -221,17 +226,7 @@ impl Finder<'_> {
             return None;
         }
         // `w(…)`, or `db?.w(…)` (an optional chain around the call).
-        let (callee, args): (&Expr, &[ExprOrSpread]) = match unwrap(object) {
-            Expr::Call(call) => match &call.callee {
-                swc_ecma_ast::Callee::Expr(callee) => (callee, &call.args),
-                _ => return None,
-            },
-            Expr::OptChain(chain) => match &*chain.base {
-                OptChainBase::Call(call) => (&call.callee, &call.args),
-                OptChainBase::Member(_) => return None,
-            },
-            _ => return None,
-        };
+        let (callee, args) = call_parts(unwrap(object))?;
         if !self.locals.is_function(callee) {
             return None;
         }
