@@ -370,6 +370,19 @@ pub struct ErrorCount {
     pub sample: String,
 }
 
+impl ErrorCount {
+    /// The failed attempts that timed out, and those that met `database is locked`.
+    pub fn totals(errors: &[ErrorCount]) -> (usize, usize) {
+        let sum = |keep: fn(&ErrorCount) -> bool| {
+            errors.iter().filter(|e| keep(e)).map(|e| e.count).sum()
+        };
+        (
+            sum(|e| e.class.is_timeout()),
+            sum(|e| e.class == ErrorClass::DatabaseLocked),
+        )
+    }
+}
+
 /// What the data check found.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DataCheck {
@@ -1098,16 +1111,7 @@ pub fn run<B: Backend>(
             sample: sample.clone(),
         })
         .collect();
-    let timed_out = errors
-        .iter()
-        .filter(|e| e.class.is_timeout())
-        .map(|e| e.count)
-        .sum();
-    let database_locked = errors
-        .iter()
-        .filter(|e| e.class == ErrorClass::DatabaseLocked)
-        .map(|e| e.count)
-        .sum();
+    let (timed_out, database_locked) = ErrorCount::totals(&errors);
     let files_per_second = if sync_seconds > 0.0 {
         stats.files_synced as f64 / sync_seconds
     } else {

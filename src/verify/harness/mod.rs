@@ -595,16 +595,7 @@ pub fn outcome(params: &Params, run: &RealRun, counts: Counts, batches: usize) -
         entry.retried += error.retried;
     }
     let errors: Vec<ErrorCount> = by_class.into_values().collect();
-    let timed_out = errors
-        .iter()
-        .filter(|e| e.class.is_timeout())
-        .map(|e| e.count)
-        .sum();
-    let database_locked = errors
-        .iter()
-        .filter(|e| e.class == ErrorClass::DatabaseLocked)
-        .map(|e| e.count)
-        .sum();
+    let (timed_out, database_locked) = ErrorCount::totals(&errors);
     let written = Written {
         pattern: Some(params.pattern),
         files_synced: done.files_synced,
