@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use clap::ValueEnum;
 use pgshift::copy::{self, CopyError};
@@ -46,24 +45,13 @@ pub enum Format {
     Json,
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-static SIGNALS: AtomicUsize = AtomicUsize::new(0);
-
-fn install_interrupt_handler() {
+pub fn run(args: CopyDataArgs, global: &Global) -> anyhow::Result<ExitCode> {
     // The copy stops at the next batch and the transaction rolls back; a second Ctrl-C exits at
     // once, and the server rolls back the transaction of the closed connection.
-    let _ = ctrlc::set_handler(|| {
-        INTERRUPTED.store(true, Ordering::SeqCst);
-        if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 1 {
-            eprintln!("pgshift copy-data: interrupted twice; nothing was committed");
-            std::process::exit(130);
-        }
-        eprintln!("pgshift copy-data: interrupted; rolling back");
-    });
-}
-
-pub fn run(args: CopyDataArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    install_interrupt_handler();
+    let interrupted = super::interrupt_flag(
+        "pgshift copy-data: interrupted; rolling back",
+        "pgshift copy-data: interrupted twice; nothing was committed",
+    );
     let env_url = std::env::var("DATABASE_URL").ok();
     let prepared = (|| -> Result<copy::Options, CopyError> {
         let env = |name: &str| std::env::var(name).ok();
@@ -116,7 +104,7 @@ pub fn run(args: CopyDataArgs, global: &Global) -> anyhow::Result<ExitCode> {
                 options.target.redacted()
             );
         }
-        copy::run(&options, &INTERRUPTED)
+        copy::run(&options, interrupted)
     });
     match result {
         Ok(report) => {

@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -248,4 +249,21 @@ pub fn report_error(error: &anyhow::Error, global: &Global) {
         );
     }
     eprintln!("{message}");
+}
+
+/// Installs the Ctrl-C handler of a long-running subcommand and returns the flag its library
+/// code polls. The first Ctrl-C sets the flag and prints `first` (the subcommand cleans up and
+/// exits); a second prints `second` and exits at once with 130.
+pub fn interrupt_flag(first: &'static str, second: &'static str) -> &'static AtomicBool {
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+    static SIGNALS: AtomicUsize = AtomicUsize::new(0);
+    let _ = ctrlc::set_handler(move || {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 1 {
+            eprintln!("{second}");
+            std::process::exit(130);
+        }
+        eprintln!("{first}");
+    });
+    &INTERRUPTED
 }

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use clap::ValueEnum;
@@ -101,27 +100,12 @@ pub enum FaultArg {
     LostUpdate,
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-static SIGNALS: AtomicUsize = AtomicUsize::new(0);
-
-fn install_interrupt_handler() {
-    // A second Ctrl-C while the scratch schema is being dropped ends the process at once.
-    let _ = ctrlc::set_handler(|| {
-        INTERRUPTED.store(true, Ordering::SeqCst);
-        if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 1 {
-            eprintln!(
-                "pgshift verify: interrupted twice; a pgshift_verify_* schema or a pgshift-verify-harness-* folder may be left behind"
-            );
-            std::process::exit(130);
-        }
-        eprintln!(
-            "pgshift verify: interrupted; stopping the workload and dropping the scratch schema and the harness folder"
-        );
-    });
-}
-
 pub fn run(args: VerifyArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    install_interrupt_handler();
+    // A second Ctrl-C while the scratch schema is being dropped ends the process at once.
+    let interrupted = super::interrupt_flag(
+        "pgshift verify: interrupted; stopping the workload and dropping the scratch schema and the harness folder",
+        "pgshift verify: interrupted twice; a pgshift_verify_* schema or a pgshift-verify-harness-* folder may be left behind",
+    );
     let options = verify::Options {
         root: args.root,
         database_url: args.database_url,
@@ -150,7 +134,7 @@ pub fn run(args: VerifyArgs, global: &Global) -> anyhow::Result<ExitCode> {
         stall_after: Duration::from_secs(args.stall_after),
         run_limit: Duration::from_secs(args.run_limit),
     };
-    match verify::run(&options, &INTERRUPTED) {
+    match verify::run(&options, interrupted) {
         Ok(report) => {
             match args.format {
                 Format::Human => print!("{}", verify::report::human(&report, global.color_stdout)),
